@@ -1,0 +1,3 @@
+from neuro_tui.cli import main
+
+raise SystemExit(main())
