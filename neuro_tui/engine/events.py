@@ -1,0 +1,87 @@
+"""What a llama-cli conversation reports, as plain data (no UI, no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Flavor(str, Enum):
+    """The three interactive protocols (see docs/protocol.md)."""
+
+    BITNET = "bitnet"  # bitnet.cpp fork of the old main.cpp: -cnv, -p is the system prompt
+    OLD = "old"  # upstream llama-cli up to late 2025 / llama-completion: -cnv and -sys
+    NEW = "new"  # upstream chat CLI (0.3.36 llama-cli): no -cnv, --show-timings
+
+
+class SessionState(str, Enum):
+    IDLE = "idle"  # not started
+    LOADING = "loading"
+    READY = "ready"
+    PREFILL = "prefill"  # message sent, no answer byte yet
+    GENERATING = "generating"
+    STOPPED = "stopped"  # answer interrupted by the user, back at the prompt
+    CRASHED = "crashed"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """A fragment of answer text, control sequences already stripped."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnStats:
+    """Timing of one turn; `tokens_exact` is False while `tokens` is an estimate."""
+
+    turn: int
+    load_ms: float | None
+    ttft_ms: float | None
+    tokens: int
+    tokens_exact: bool
+    tok_s: float | None
+    prompt_tokens: int | None
+    ctx_used: int | None
+    ctx_size: int | None
+    stop_reason: str  # "eos" | "max_tokens" | "interrupted" | "error"
+    total_ms: float | None = None
+    prompt_tok_s: float | None = None  # from the new protocol's per-turn line
+    gen_tok_s_reported: float | None = None  # llama-cli's own generation rate, when it says it
+
+    def as_json(self) -> dict:
+        return {
+            "turn": self.turn,
+            "load_ms": self.load_ms,
+            "ttft_ms": self.ttft_ms,
+            "tokens": self.tokens,
+            "tokens_exact": self.tokens_exact,
+            "tok_s": self.tok_s,
+            "prompt_tokens": self.prompt_tokens,
+            "ctx_used": self.ctx_used,
+            "ctx_size": self.ctx_size,
+        }
+
+
+@dataclass(frozen=True)
+class SessionError:
+    """llama-cli crashed, hung, or failed to load; `partial` marks a cut-off answer."""
+
+    message: str
+    kind: str  # "crash" | "hang" | "load" | "missing" | "context"
+    exit_code: int | None = None
+    signal: int | None = None
+    log_tail: list[str] = field(default_factory=list)
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class ContextWarning:
+    """Context use is near the ctx size: older turns will be dropped silently by llama-cli."""
+
+    ctx_used: int
+    ctx_size: int
+
+
+Event = AnswerText | TurnStats | SessionError | ContextWarning
