@@ -1,0 +1,56 @@
+"""Compose config, model resolution and llama-cli discovery into a SessionSpec.
+
+The TUI, `ask` and `chat --plain` all start conversations the same way; this is that way.
+The model's GGUF header is read before anything is spawned, so a BitNet file on an
+upstream runtime fails with a sentence that names the runtime it needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neuro_tui import paths
+from neuro_tui.config import Config
+from neuro_tui.engine import discovery
+from neuro_tui.engine.discovery import Candidate
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.params import SessionSpec
+from neuro_tui.errors import MissingError
+
+
+def resolve_model_path(config: Config) -> Path:
+    from neuro_tui.models.resolve import resolve_model
+
+    return resolve_model(config.model)
+
+
+def needed_flavors(model: Path) -> set[Flavor] | None:
+    """The runtimes that can load `model` (None = any llama.cpp)."""
+    from neuro_tui.models import gguf
+
+    return gguf.required_flavors(model)
+
+
+def choose_runtime(config: Config, model: Path) -> Candidate:
+    want = needed_flavors(model)
+    candidate = discovery.choose(config.cli or None, want=want)
+    from neuro_tui.models import gguf
+
+    gguf.check_compatible(model, candidate.flavor)
+    return candidate
+
+
+def build_session_spec(config: Config) -> SessionSpec:
+    """Everything a LlamaSession needs; raises MissingError with the fix when it can't."""
+    model = resolve_model_path(config)
+    if not model.is_file():
+        raise MissingError(f"model file {model} does not exist")
+    candidate = choose_runtime(config, model)
+    assert candidate.flavor is not None
+    return SessionSpec(
+        binary=candidate.path,
+        flavor=candidate.flavor,
+        model=model,
+        params=config.generation_params(),
+        log_dir=paths.logs_dir(),
+    )
