@@ -50,7 +50,7 @@ def install_with_progress(flavor: str, *, jobs: int | None = None, force: bool =
 
 
 def run_install(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     result = install_with_progress(args.flavor, jobs=args.jobs, force=args.force, console=console)
     for target, path in result.items():
         console.print(f"[green]✓[/] {target}: {path}")
