@@ -1,0 +1,55 @@
+"""The chat input: Enter sends; Shift+Enter and Ctrl+J insert a newline; Up/Down recall.
+
+Shift+Enter only reaches apps in terminals with the kitty keyboard protocol, so Ctrl+J (a
+plain line feed in every terminal, and over SSH) does the same thing.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import TextArea
+
+from neuro_tui.app.messages import MessageSubmitted
+
+
+class ChatInput(TextArea):
+    DEFAULT_CSS = "ChatInput { height: auto; max-height: 8; min-height: 3; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                         compact=True, highlight_cursor_line=False, **kwargs)
+        self.sent: list[str] = []
+        self._recall: int | None = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text
+            if text.strip():
+                self.sent.append(text)
+                self._recall = None
+                self.clear()
+                self.post_message(MessageSubmitted(text))
+            return
+        if key in ("shift+enter", "ctrl+j"):
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        if key in ("up", "down") and self.sent and (self.text == "" or self._recall is not None):
+            event.stop()
+            event.prevent_default()
+            self._step_history(-1 if key == "up" else 1)
+            return
+        if event.is_printable:
+            self._recall = None
+        await super()._on_key(event)
+
+    def _step_history(self, step: int) -> None:
+        index = len(self.sent) if self._recall is None else self._recall
+        index = max(0, min(len(self.sent), index + step))
+        self._recall = None if index == len(self.sent) else index
+        self.load_text("" if self._recall is None else self.sent[index])
+        self.move_cursor(self.document.end)

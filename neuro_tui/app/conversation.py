@@ -1,0 +1,134 @@
+"""Drives one ChatSession for the app: start, queue, ask, stop, persist, retrieve.
+
+Kept apart from the widgets so the turn logic reads top to bottom. Everything the screen
+needs is posted as a message (AnswerStreamed, SourcesRetrieved, ...); the app decides how
+to show it. Messages typed before the model is ready, or while it answers, are queued and
+sent in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from neuro_tui.app import messages as m
+from neuro_tui.app.safe_text import clean
+from neuro_tui.engine.events import AnswerText, ContextWarning, SessionError, TurnStats
+from neuro_tui.errors import NeuroError
+
+
+class Conversation:
+    def __init__(self, app, config, session_factory: Callable[[Any], Any],
+                 retriever: Callable[..., Any] | None = None, writer=None) -> None:
+        self.app = app
+        self.config = config
+        self.factory = session_factory
+        self.retriever = retriever
+        self.writer = writer
+        self.session = None
+        self.ready = False
+        self.busy = False
+        self.failed: str | None = None
+        self.turn = 0
+        self.queue: list[str] = []
+        self.web = bool(config.web)
+
+    async def start(self) -> None:
+        self.ready, self.failed = False, None
+        try:
+            if self.session is None:
+                self.session = await asyncio.to_thread(self.factory, self.config)
+            await self.session.start()
+        except NeuroError as error:
+            self.failed = "missing"
+            self.app.post_message(m.SessionFailed("missing", str(error)))
+            return
+        except Exception as error:  # load failure: shown, with the log tail, never raised
+            self.failed = "load"
+            message = clean(str(error)) or type(error).__name__
+            self.app.post_message(m.SessionFailed("load", message))
+            return
+        self.ready = True
+        self.app.post_message(m.SessionReady())
+        await self._drain()
+
+    def submit(self, text: str) -> bool:
+        """Queue a message; returns False when it has to wait (loading or answering)."""
+        self.queue.append(text)
+        if self.ready and not self.busy:
+            self.app.run_worker(self._drain(), group="turns", exclusive=False)
+            return True
+        return False
+
+    async def _drain(self) -> None:
+        while self.queue and self.ready and not self.busy:
+            await self._ask(self.queue.pop(0))
+
+    async def _ask(self, text: str) -> None:
+        self.busy = True
+        self.turn += 1
+        turn = self.turn
+        if self.writer is not None:
+            self.writer.user(text)
+        prompt = text
+        try:
+            if self.retriever is not None and (self.config.storage or self.web):
+                prompt = await self._retrieve(turn, text)
+            self.app.post_message(m.AnswerStarted(turn))
+            stop_reason, stats = "eos", None
+            async for event in self.session.ask(prompt):
+                if isinstance(event, AnswerText):
+                    self.app.post_message(m.AnswerStreamed(turn, event.text))
+                    if self.writer is not None:
+                        self.writer.delta(event.text)
+                elif isinstance(event, TurnStats):
+                    stop_reason, stats = event.stop_reason, event.as_json()
+                elif isinstance(event, ContextWarning):
+                    self.app.notify(f"context {event.ctx_used}/{event.ctx_size}: older turns "
+                                    "will be dropped", severity="warning")
+                elif isinstance(event, SessionError):
+                    stop_reason = "error"
+                    self.ready = event.kind not in ("crash", "hang", "load")
+                    self.failed = None if self.ready else event.kind
+                    self.app.post_message(m.SessionFailed(event.kind, event.message,
+                                                          event.log_tail))
+        except Exception as error:  # the engine broke: show it, keep the app alive
+            stop_reason = "error"
+            self.ready, self.failed = False, "crash"
+            self.app.post_message(m.SessionFailed("crash", clean(str(error)) or repr(error)))
+        finally:
+            self.busy = False
+        if self.writer is not None:
+            self.writer.end_turn(stop_reason, stats)
+        self.app.post_message(m.AnswerFinished(turn, stop_reason, stats))
+
+    async def _retrieve(self, turn: int, text: str) -> str:
+        try:
+            prompt, sources = await asyncio.to_thread(self.retriever, text, self.config, self.web)
+        except NeuroError as error:
+            self.app.notify(f"retrieval failed: {error}", severity="error")
+            return text
+        if self.writer is not None:
+            self.writer.sources([s.as_json() for s in sources])
+        self.app.post_message(m.SourcesRetrieved(turn, sources))
+        return prompt
+
+    async def stop(self) -> bool:
+        if self.busy and self.session is not None:
+            await self.session.interrupt()
+            return True
+        return False
+
+    async def restart(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+        self.busy = False
+        await self.start()
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+        if self.writer is not None:
+            self.writer.close()

@@ -1,0 +1,221 @@
+"""The chat transcript: streaming Markdown at flat cost per token ("design c").
+
+Why not Textual's Markdown/MarkdownStream: every append re-lays out every block (81.7 s
+for a 10k-token answer, measured in /work/shared/streaming-render.md). Here each finished
+top-level block is rendered ONCE into Strips kept in one flat list; `render_line(y)` is a
+lookup; only the open (last) block is re-rendered, at most 30 times a second. All finished
+turns live in this one widget (history merged), so the 100th answer costs what the first
+did. Width or theme changes re-render the kept block sources.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import time
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from rich.markdown import Markdown
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.events import Click
+from textual.geometry import Region, Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+from neuro_tui.app.messages import CitationClicked
+from neuro_tui.app.safe_text import clean
+
+FRAME_S = 1 / 30
+CITE = re.compile(r"\[(\d{1,3})\]")
+_PARSER = MarkdownIt("commonmark").enable("strikethrough").enable("table")
+
+
+@dataclass
+class Block:
+    kind: str  # "md" | "user" | "note"
+    source: str
+    turn: int
+    style: str = ""
+
+
+def block_starts(source: str) -> list[int]:
+    """Line numbers where top-level Markdown blocks start (markdown-it decides, not blank lines)."""
+    return [t.map[0] for t in _PARSER.parse(source) if t.level == 0 and t.map and t.nesting >= 0]
+
+
+class MarkdownLog(Widget):
+    DEFAULT_CSS = "MarkdownLog { height: auto; padding: 0 1; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.blocks: list[Block] = []
+        self._lines: list[Strip] = []
+        self._owner: list[int] = []  # turn of each frozen line
+        self._tail = ""  # source of the open answer not yet frozen
+        self._tail_lines: list[Strip] = []
+        self._turn: int | None = None  # the streaming turn
+        self._width = 0
+        self._timer = None
+        self._last_flush = 0.0
+        self._last_gc = 0.0
+        self.flushes = 0
+
+    # -- rendering -------------------------------------------------------------------
+    def _render_block(self, block: Block) -> list[Strip]:
+        width = max(10, self._width)
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        if block.kind == "md":
+            dark = getattr(self.app.current_theme, "dark", True)
+            renderable = Markdown(block.source, code_theme="monokai" if dark else "default",
+                                  hyperlinks=False)
+        else:
+            renderable = Text(block.source, style=Style.parse(block.style or "none"))
+        lines = console.render_lines(renderable, options, pad=False)
+        strips = [Strip(line) for line in lines]
+        return [_style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
+            else strips
+
+    @property
+    def _cite_style(self) -> Style:
+        theme = self.app.current_theme
+        return Style(color=theme.accent or theme.primary, bold=True, underline=True)
+
+    def _append_block(self, block: Block, *, gap: bool) -> None:
+        self.blocks.append(block)
+        new = ([Strip.blank(0)] if gap else []) + self._render_block(block)
+        self._lines.extend(new)
+        self._owner.extend([block.turn] * len(new))
+
+    def rerender(self) -> None:
+        """Width or theme changed: render every kept block again."""
+        blocks, self.blocks, self._lines, self._owner = self.blocks, [], [], []
+        for block in blocks:
+            self._append_block(block, gap=bool(self.blocks))
+        self._tail_lines = self._render_tail()
+        self.refresh(layout=True)
+
+    def _render_tail(self) -> list[Strip]:
+        if not self._tail.strip():
+            return []
+        return [Strip.blank(0)] * bool(self._lines) + self._render_block(
+            Block("md", self._tail, self._turn or 0))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if width != self._width:
+            self._width = width
+            if self.blocks or self._tail:
+                self.rerender()
+        return len(self._lines) + len(self._tail_lines)
+
+    def render_line(self, y: int) -> Strip:
+        frozen = len(self._lines)
+        if y < frozen:
+            strip = self._lines[y]
+        elif y - frozen < len(self._tail_lines):
+            strip = self._tail_lines[y - frozen]
+        else:
+            strip = Strip.blank(0)
+        style = self.rich_style
+        return strip.apply_style(style).extend_cell_length(self._width, style)
+
+    # -- the transcript API ----------------------------------------------------------
+    def add_user(self, text: str, turn: int) -> None:
+        self._append_block(Block("user", "› " + clean(text), turn, self._user_style()),
+                           gap=bool(self.blocks))
+        self.refresh(layout=True)
+
+    def _user_style(self) -> str:
+        theme = self.app.current_theme
+        return f"bold {theme.secondary or theme.primary}"
+
+    def add_note(self, text: str, turn: int, style: str = "dim italic") -> None:
+        self._append_block(Block("note", clean(text), turn, style), gap=False)
+        self.refresh(layout=True)
+
+    def begin_answer(self, turn: int) -> None:
+        self._turn, self._tail, self._tail_lines = turn, "", []
+
+    def append(self, fragment: str) -> None:
+        """Queue answer text; the screen is updated at most 30 times a second."""
+        self._tail += clean(fragment)
+        if self._timer is None:
+            delay = max(0.0, self._last_flush + FRAME_S - time.monotonic())
+            self._timer = self.set_timer(delay, self.flush)
+
+    def flush(self, final: bool = False) -> None:
+        self._timer = None
+        self._last_flush = time.monotonic()
+        self.flushes += 1
+        before = len(self._lines) + len(self._tail_lines)
+        starts = block_starts(self._tail)
+        cut = len(starts) if final else len(starts) - 1
+        if cut > 0:
+            lines = self._tail.split("\n")
+            bounds = starts[: cut + 1] + ([len(lines)] if final else [])
+            for start, end in zip(bounds, bounds[1:], strict=False):
+                src = "\n".join(lines[start:end]).strip("\n")
+                if src:
+                    self._append_block(Block("md", src, self._turn or 0), gap=bool(self.blocks))
+            self._tail = "" if final else "\n".join(lines[starts[cut]:])
+            now = time.monotonic()
+            if final or now - self._last_gc > 2:
+                gc.freeze()  # cached strips are long-lived: keep full GC passes cheap
+                self._last_gc = now
+        elif final:
+            self._tail = ""
+        self._tail_lines = self._render_tail()
+        if len(self._lines) + len(self._tail_lines) != before or cut > 0:
+            self.refresh(layout=True)
+        else:
+            self.refresh(Region(0, len(self._lines), self._width, len(self._tail_lines)))
+
+    def end_answer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.flush(final=True)
+        self._turn = None
+
+    def clear(self) -> None:
+        self.blocks, self._lines, self._owner, self._tail, self._tail_lines = [], [], [], "", []
+        self.refresh(layout=True)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines) + len(self._tail_lines)
+
+    def text_lines(self) -> list[str]:
+        return [s.text for s in self._lines + self._tail_lines]
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not 0 <= offset.y < self.line_count:
+            return
+        frozen = len(self._lines)
+        y = offset.y
+        strip = self._lines[y] if y < frozen else self._tail_lines[y - frozen]
+        turn = self._owner[y] if y < frozen else (self._turn or 0)
+        for match in CITE.finditer(strip.text):
+            if match.start() <= offset.x < match.end():
+                self.post_message(CitationClicked(turn, int(match.group(1))))
+                return
+
+
+def _style_citations(strip: Strip, style: Style) -> Strip:
+    """Make every [n] marker look like a link (cell offsets, so wide glyphs are respected)."""
+    text = strip.text
+    if "[" not in text:
+        return strip
+    from rich.cells import cell_len
+
+    cuts: list[int] = []
+    for match in CITE.finditer(text):
+        cuts += [cell_len(text[: match.start()]), cell_len(text[: match.end()])]
+    if not cuts:
+        return strip
+    pieces = strip.divide(cuts + [strip.cell_length])
+    out = [p.apply_style(style) if i % 2 else p for i, p in enumerate(pieces)]
+    return Strip(list(Segment.simplify(seg for p in out for seg in p)), strip.cell_length)

@@ -1,0 +1,59 @@
+"""A source in full (Enter on a source): its passage with the query terms highlighted,
+and the passages before and after it."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from neuro_tui.app.messages import SourceView
+from neuro_tui.app.safe_text import clean
+
+
+def highlighted(text: str, terms: set[str], style: str = "bold reverse") -> Text:
+    t = Text(clean(text))
+    for term in sorted(terms, key=len, reverse=True):
+        if term:
+            t.highlight_regex(re.compile(rf"(?i)\b{re.escape(term)}\b"), style)
+    return t
+
+
+class SourceViewer(ModalScreen):
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close"),
+        Binding("y", "copy", "Copy citation"),
+        Binding("o", "open_external", "Open"),
+    ]
+
+    def __init__(self, source: SourceView, terms: set[str]) -> None:
+        super().__init__()
+        self.source = source
+        self.terms = terms
+
+    def compose(self) -> ComposeResult:
+        src = self.source
+        with VerticalScroll(id="source-box") as box:
+            box.border_title = Text(f"[{src.number}] {clean(src.title)}")
+            box.border_subtitle = Text(clean(src.location))
+            if src.before:
+                yield Static(Text(clean(src.before)), classes="neighbour")
+            yield Static(highlighted(src.text, self.terms), id="passage")
+            if src.after:
+                yield Static(Text(clean(src.after)), classes="neighbour")
+        yield Footer()
+
+    def action_copy(self) -> None:
+        src = self.source
+        self.app.copy_to_clipboard(f"[{src.number}] {clean(src.title)} {clean(src.location)}")
+        self.notify("citation copied")
+
+    def action_open_external(self) -> None:
+        from neuro_tui.app.opener import open_location
+
+        self.notify(open_location(self.source.location))

@@ -1,0 +1,63 @@
+"""Live timing (F2): state, load time, TTFT, tokens and tok/s, context use, RSS/CPU.
+
+Read from the session's LiveStats 4 times a second; figures the engine only estimates
+(token counts before llama-cli reports them) are labelled "~".
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
+
+
+def timing_text(stats, state: str) -> Text:
+    t = Text()
+    t.append("state   ", style="dim")
+    t.append(f"{state}\n", style="bold")
+    if stats is None:
+        return t
+    est = "" if stats.tokens_exact else "~"
+    rows = [
+        ("load", _ms(stats.load_ms)),
+        ("TTFT", _ms(stats.ttft_ms)),
+        ("tokens", f"{est}{stats.tokens}"),
+        ("tok/s", f"{est}{stats.tok_s:.1f}" if stats.tok_s else "-"),
+        ("prompt", str(stats.prompt_tokens) if stats.prompt_tokens is not None else "-"),
+    ]
+    for name, value in rows:
+        t.append(f"{name:<8}", style="dim")
+        t.append(f"{value}\n")
+    t.append(f"{'context':<8}", style="dim")
+    if stats.ctx_size:
+        used = stats.ctx_used or 0
+        near = used >= 0.85 * stats.ctx_size
+        t.append(f"{used}/{stats.ctx_size}", style="bold red" if near else "")
+        t.append(" near full!\n" if near else "\n", style="bold red")
+    else:
+        t.append("-\n")
+    rss = f"{stats.rss_bytes / 2**20:.0f} MiB" if stats.rss_bytes else "-"
+    cpu = f"{stats.cpu_percent:.0f}%" if stats.cpu_percent is not None else "-"
+    t.append(f"{'RSS/CPU':<8}", style="dim")
+    t.append(f"{rss} / {cpu}")
+    if not stats.tokens_exact:
+        t.append("\n~ = estimate", style="dim italic")
+    return t
+
+
+class TimingOverlay(Static):
+    def on_mount(self) -> None:
+        self.border_title = "Timing (F2)"
+        self.set_interval(0.25, self.tick)
+
+    def tick(self) -> None:
+        if not self.display:
+            return
+        session = getattr(self.app, "session", None)
+        stats = getattr(session, "stats", None) if session is not None else None
+        self.update(timing_text(stats, self.app.state_label))
