@@ -86,7 +86,8 @@ def ensure(models_dir: Path | None = None, *, progress: Progress | None = None,
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise NeuroError(f"models dir {destination.parent} is not writable: {error.strerror}") from None
+        raise NeuroError(
+            f"models dir {destination.parent} is not writable: {error.strerror}") from None
     if not os.access(destination.parent, os.W_OK):
         raise NeuroError(f"models dir {destination.parent} is not writable")
     with tempfile.TemporaryDirectory(prefix="neuro-tui-smollm2-") as tmp:
