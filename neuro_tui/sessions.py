@@ -50,26 +50,29 @@ class SessionInfo:
 class SessionWriter:
     """Appends records to one session file; `end_turn` fsyncs."""
 
-    def __init__(self, info: SessionInfo):
+    def __init__(self, info: SessionInfo, meta: dict[str, Any] | None = None):
         self.info = info
-        info.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(info.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
+        self._meta = meta  # written with the first record: an unused chat leaves no file
+        self._file = None
 
     @classmethod
     def create(cls, model: str = "", title: str = "") -> SessionWriter:
         sid = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         info = SessionInfo(sid, title, time.time(), model, paths.sessions_dir() / f"{sid}.jsonl")
-        writer = cls(info)
-        writer._append({"type": "meta", "id": sid, "title": title, "created": info.created,
-                        "model": model})
-        writer._sync()
-        return writer
+        return cls(info, {"type": "meta", "id": sid, "title": title, "created": info.created,
+                          "model": model})
 
     @classmethod
     def resume(cls, info: SessionInfo) -> SessionWriter:
         return cls(info)
 
     def _append(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            self.info.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.info.path, "a", encoding="utf-8")  # noqa: SIM115
+            if self._meta is not None:
+                meta, self._meta = self._meta, None
+                self._append(meta)
         record.setdefault("ts", time.time())
         self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._file.flush()
@@ -95,12 +98,20 @@ class SessionWriter:
         self._append({"type": "end", "stop_reason": stop_reason, "stats": stats})
         self._sync()
 
+    def set_model(self, model: str) -> None:
+        if model and model != self.info.model:
+            self.info.model = model
+            if self._meta is not None:
+                self._meta["model"] = model
+            else:
+                self._append({"type": "model", "model": model})
+
     def rename(self, title: str) -> None:
         self.info.title = title
         self._append({"type": "rename", "title": title})
 
     def close(self) -> None:
-        if not self._file.closed:
+        if self._file is not None and not self._file.closed:
             self._sync()
             self._file.close()
 
@@ -119,6 +130,8 @@ def load(path: Path) -> SessionInfo:
         if kind == "meta":
             info.title, info.model = rec.get("title", ""), rec.get("model", "")
             info.created = rec.get("created", info.created)
+        elif kind == "model":
+            info.model = rec.get("model", info.model)
         elif kind == "rename":
             info.title = rec.get("title", info.title)
         elif kind == "user":

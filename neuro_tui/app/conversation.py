@@ -39,6 +39,9 @@ class Conversation:
         try:
             if self.session is None:
                 self.session = await asyncio.to_thread(self.factory, self.config)
+            spec = getattr(self.session, "spec", None)
+            if self.writer is not None and spec is not None:
+                self.writer.set_model(spec.model.stem)
             await self.session.start()
         except NeuroError as error:
             self.failed = "missing"

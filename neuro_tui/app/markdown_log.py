@@ -143,7 +143,7 @@ class MarkdownLog(Widget):
         """Queue answer text; the screen is updated at most 30 times a second."""
         self._tail += clean(fragment)
         if self._timer is None:
-            delay = max(0.0, self._last_flush + FRAME_S - time.monotonic())
+            delay = max(0.002, self._last_flush + FRAME_S - time.monotonic())
             self._timer = self.set_timer(delay, self.flush)
 
     def flush(self, final: bool = False) -> None:

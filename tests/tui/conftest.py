@@ -1,0 +1,73 @@
+"""Fixtures for driving the TUI: a temp config, the app factory, and message capture."""
+
+from __future__ import annotations
+
+import pytest
+
+from neuro_tui import config as config_mod
+from neuro_tui.app import messages as m
+from neuro_tui.app.app import create_app
+from tests.tui.stand_in import StandInSession
+
+ANSWER = ("Paris is the capital of France [1]. It sits on the Seine [2].\n\n"
+          "```python\nprint('bonjour')\n```\n")
+
+
+def sample_sources() -> list[m.SourceView]:
+    return [
+        m.SourceView(1, "France [bold red]facts", "docs/france.md:12", 0.91, "local",
+                     "Paris is the capital of France.", "Intro.", "Lyon is second."),
+        m.SourceView(2, "Seine river", "https://example.org/seine", 0.55, "web",
+                     "The Seine flows through Paris."),
+    ]
+
+
+def fixed_retriever(question, config, web):
+    return f"Sources:\n[1] Paris...\n\nQuestion: {question}", sample_sources()
+
+
+@pytest.fixture
+def tui_config(tmp_path):
+    config = config_mod.load({})
+    config.values["theme"] = "neuro-dark"
+    return config
+
+
+@pytest.fixture
+def make_app(tui_config):
+    def make(session=None, *, retriever=None, storage: str = "", **kw):
+        session = session or StandInSession([ANSWER])
+        if storage:
+            tui_config.values["storage"] = storage
+        app = create_app(tui_config, lambda _c: session, retriever=retriever, **kw)
+        app.test_session = session
+        return app
+
+    return make
+
+
+class Recorder(list):
+    """Collects every message the app's widgets post (run_test(message_hook=...))."""
+
+    def __call__(self, message) -> None:
+        self.append(message)
+
+    def of(self, kind):
+        """Each message once (the hook sees it again at every node it bubbles through)."""
+        unique = {id(msg): msg for msg in self if isinstance(msg, kind)}
+        return list(unique.values())
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
