@@ -43,7 +43,8 @@ class SourceViewer(ModalScreen):
             box.border_subtitle = Text(clean(src.location))
             if src.before:
                 yield Static(Text(clean(src.before)), classes="neighbour")
-            yield Static(highlighted(src.text, self.terms), id="passage")
+            self.passage = highlighted(src.text, self.terms)
+            yield Static(self.passage, id="passage")
             if src.after:
                 yield Static(Text(clean(src.after)), classes="neighbour")
         yield Footer()
