@@ -63,10 +63,12 @@ def fetch(remote: RemoteFile, part: Path, on_progress: OnProgress, *,
                                        f"{response.headers.get('Content-Range')!r}")
                 # unbuffered: bytes handed to write() survive a killed process
                 with part.open("ab", buffering=0) as sink:
-                    for chunk in response.iter_bytes(CHUNK):
+                    for chunk in response.iter_bytes():  # as received: a drop loses nothing
                         if done + len(chunk) > remote.size:
                             raise NetworkError(f"the server sent more than {remote.size} bytes")
-                        sink.write(chunk)
+                        view = memoryview(chunk)
+                        while view:  # raw writes may be short (e.g. at a size limit)
+                            view = view[sink.write(view):]
                         digest.update(chunk)
                         done += len(chunk)
                         failures = 0
