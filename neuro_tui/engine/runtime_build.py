@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from neuro_tui import paths
 from neuro_tui.errors import MissingError, NeuroError
 
@@ -151,12 +153,33 @@ def _run_logged(cmd: list[str], log: Path, on_line: Callable[[bytes], None]) -> 
 
 def build(spec: RuntimeSpec, *, jobs: int | None = None, progress: Progress = _quiet,
           force: bool = False) -> dict[str, Path]:
-    """Build and install `spec`; returns {target: path}. A second call is instant."""
+    """Build and install `spec`; returns {target: path}. A second call is instant.
+
+    A file lock makes a second process wait for the first one's build instead of
+    compiling the same thing again on the same cores.
+    """
     if not force and (done := installed_binaries(spec)):
         progress("done", 1.0, f"{spec.name} already installed")
         return done
     if problems := missing_build_tools():
         raise MissingError("cannot build llama-cli: " + "; ".join(problems))
+    paths.runtime_root().mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(paths.runtime_root() / f".{spec.name}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress("wait", None, f"another process is building {spec.name}; waiting")
+        lock.acquire()
+    try:
+        if not force and (done := installed_binaries(spec)):
+            progress("done", 1.0, f"{spec.name} already installed")
+            return done
+        return _build_locked(spec, jobs, progress)
+    finally:
+        lock.release()
+
+
+def _build_locked(spec: RuntimeSpec, jobs: int | None, progress: Progress) -> dict[str, Path]:
     sdist = fetch_sdist(spec, progress)
     work_root = paths.cache_dir() / "build"
     work_root.mkdir(parents=True, exist_ok=True)
@@ -181,7 +204,8 @@ def build(spec: RuntimeSpec, *, jobs: int | None = None, progress: Progress = _q
 
         def on_line(line: bytes) -> None:
             if match := _PERCENT.match(line):
-                progress("compile", int(match.group(1)) / 100, line.decode(errors="replace").strip())
+                text = line.decode(errors="replace").strip()
+                progress("compile", int(match.group(1)) / 100, text)
 
         _run_logged(compile_cmd, log, on_line)
         (staging / "bin").mkdir()
