@@ -25,9 +25,12 @@ from huggingface_hub.errors import (  # noqa: E402
 )
 from huggingface_hub.utils import build_hf_headers  # noqa: E402
 
+from neuro_tui import __version__  # noqa: E402
 from neuro_tui.errors import MissingError, NetworkError  # noqa: E402
 from neuro_tui.models.registry import ModelEntry  # noqa: E402
 
+constants.HF_HUB_DISABLE_TELEMETRY = True  # also when huggingface_hub was imported before us
+AGENT = {"library_name": "neuro-tui", "library_version": __version__}
 OFFLINE_HINT = "smollm2 works offline"
 
 
@@ -69,14 +72,14 @@ def locate(entry: ModelEntry, token: str | bool | None = None) -> RemoteFile:
         raise offline_error(entry.name, "HF_HUB_OFFLINE is set")
     base = endpoint()
     try:
-        info = HfApi(endpoint=base, token=token).model_info(
+        info = HfApi(endpoint=base, token=token, **AGENT).model_info(
             entry.repo, revision=entry.revision, files_metadata=True)
         sibling = next((s for s in info.siblings or [] if s.rfilename == entry.file), None)
         if sibling is None:
             raise not_found(entry, f"{entry.repo} has no file {entry.file}")
         url = hf_hub_url(entry.repo, entry.file, revision=info.sha or entry.revision,
                          endpoint=base)
-        meta = get_hf_file_metadata(url, token=token, endpoint=base)
+        meta = get_hf_file_metadata(url, token=token, endpoint=base, **AGENT)
     except (RemoteEntryNotFoundError, RevisionNotFoundError):
         raise not_found(entry, f"{entry.repo}@{entry.revision} has no file {entry.file}") from None
     except GatedRepoError:
@@ -96,7 +99,7 @@ def locate(entry: ModelEntry, token: str | bool | None = None) -> RemoteFile:
     if not size:
         raise NetworkError(f"{entry.name}: the hub did not give the size of {entry.file}")
     lfs_sha = sibling.lfs.sha256 if sibling.lfs else ""
-    headers = build_hf_headers(token=token)
+    headers = build_hf_headers(token=token, **AGENT)
     if meta.location != url and not _same_origin(url, meta.location):
         headers.pop("authorization", None)  # signed CDN url: never send the token off the hub
     headers["Accept-Encoding"] = "identity"  # exact byte offsets for Range and sizes

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from huggingface_hub import constants as hf_constants
 
 from neuro_tui.models import download, store
 from tests.hub_server import FakeHub
@@ -104,6 +105,9 @@ def test_download_is_verified_with_progress_and_no_token_to_the_cdn(hub):
     info = hub.requests("GET", "/api/models/test/smollm2")
     assert info and "blobs=true" in info[0]["query"].lower()
     assert info[0]["headers"].get("authorization") == "Bearer hf_secret_test"
+    agent = info[0]["headers"]["user-agent"]
+    assert agent.startswith("neuro-tui/") and "agent/" not in agent and "torch/" not in agent
+    assert hf_constants.HF_HUB_DISABLE_TELEMETRY
     assert hub.requests("HEAD", "/test/smollm2/resolve/")
     cdn = hub.requests("GET", "/cdn/")
     assert len(cdn) == 1 and cdn[0]["host"].startswith("localhost")
