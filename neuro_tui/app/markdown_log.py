@@ -75,6 +75,10 @@ class MarkdownLog(Widget):
         else:
             renderable = Text(block.source, style=Style.parse(block.style or "none"))
         lines = console.render_lines(renderable, options, pad=False)
+        while lines and _blank(lines[-1]):
+            lines.pop()
+        while lines and _blank(lines[0]):
+            lines.pop(0)
         strips = [Strip(line) for line in lines]
         return [_style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
             else strips
@@ -202,6 +206,11 @@ class MarkdownLog(Widget):
             if match.start() <= offset.x < match.end():
                 self.post_message(CitationClicked(turn, int(match.group(1))))
                 return
+
+
+def _blank(line: list[Segment]) -> bool:
+    """Rich pads blocks with empty lines; we space blocks ourselves (code padding stays)."""
+    return all(not seg.text.strip() and not (seg.style and seg.style.bgcolor) for seg in line)
 
 
 def _style_citations(strip: Strip, style: Style) -> Strip:

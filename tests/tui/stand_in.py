@@ -32,7 +32,8 @@ class Stats:
 class StandInSession:
     def __init__(self, answers: list[str] | None = None, *, load_s: float = 0.0,
                  token_delay: float = 0.0, fail_load: str | None = None,
-                 crash_after: int | None = None, log_path: Path | None = None):
+                 crash_after: int | None = None, log_path: Path | None = None,
+                 hold_after: int | None = None):
         self.spec = SessionSpec(Path("/opt/llama/bin/llama-cli"), Flavor.OLD,
                                 Path("/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
                                 GenerationParams(threads=1, seed=1))
@@ -41,6 +42,8 @@ class StandInSession:
         self.load_s, self.token_delay = load_s, token_delay
         self.fail_load, self.crash_after = fail_load, crash_after
         self.stats = Stats()
+        self.hold_after = hold_after  # stop producing mid-answer (a frozen "streaming" state)
+        self.holding = asyncio.Event()
         self._stop = False
         self.log_path = log_path
 
@@ -68,6 +71,11 @@ class StandInSession:
         pieces = [answer[i:i + 4] for i in range(0, len(answer), 4)]
         for n, piece in enumerate(pieces):
             if self._stop:
+                break
+            if self.hold_after is not None and n == self.hold_after:
+                self.holding.set()
+                while not self._stop:
+                    await asyncio.sleep(0.05)
                 break
             if self.crash_after is not None and n >= self.crash_after:
                 self.stats.state = SessionState.CRASHED
