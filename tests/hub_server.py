@@ -33,6 +33,7 @@ class Faults:
     hang_after_drop: bool = False  # later GETs hang until released (client gets killed)
     rate: float | None = None  # bytes per second
     advertised_size: int | None = None  # lie about the size (disk-full pre-check)
+    ignore_range: bool = False  # answer 200 with the whole file, as some CDNs do
     gone: set[str] = field(default_factory=set)  # "repo" or "repo/file" answering 404
 
 
@@ -148,7 +149,7 @@ class FakeHub:
                 start, status = 0, 200
                 headers = {"Accept-Ranges": "bytes", "ETag": f'"{sha}"',
                            "Content-Type": "binary/octet-stream"}
-                ranged = self.headers.get("Range")
+                ranged = None if hub.faults.ignore_range else self.headers.get("Range")
                 if ranged:
                     start = int(ranged.removeprefix("bytes=").split("-")[0])
                     if start >= len(data):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import os
 import resource
 import signal
@@ -120,7 +121,7 @@ def test_cli_download_then_list_and_verify(hub):
     assert code == 0, err
     assert "sha256 verified" in err
     code, out, _ = _run("list", "--json")
-    rows = {m["name"]: m for m in __import__("json").loads(out)["models"]}
+    rows = {m["name"]: m for m in json.loads(out)["models"]}
     assert rows["tiny-f32"]["downloaded"] and rows["tiny-f32"]["verified"]
     assert not rows["tiny-i2s"]["downloaded"]
     code, out, err = _run("verify", "tiny-f32")
@@ -163,6 +164,48 @@ def test_dropped_then_killed_download_resumes_with_range(hub):
     final = hub.models_dir / "smol" / hub.source["smol-hub"].name
     assert final.stat().st_size == total and _sha(final) == _sha(hub.source["smol-hub"])
     assert not part.exists()
+
+
+class Stop(Exception):
+    pass
+
+
+def test_cancel_from_the_callback_keeps_the_partial_and_the_next_run_resumes(hub):
+    def cancel_after_a_megabyte(p: download.DownloadProgress) -> None:
+        if p.phase == "download" and p.done >= 1 << 20:
+            raise Stop  # what a TUI does when the user presses cancel
+
+    hub.faults.rate = 4_000_000
+    with pytest.raises(Stop):
+        download.download("tiny-f32", progress=cancel_after_a_megabyte)
+    part = hub.models_dir / "tiny-bitnet" / f".{F32}.part"
+    kept = part.stat().st_size
+    assert kept >= 1 << 20 and not (hub.models_dir / "tiny-bitnet" / F32).exists()
+    hub.faults.rate = None
+    reports: list[download.DownloadProgress] = []
+    path = download.download("tiny-f32", progress=reports.append)  # the lock was released
+    assert hub.requests("GET", "/cdn/")[-1]["headers"]["range"] == f"bytes={kept}-"
+    assert reports[0].phase == "hashing" and reports[0].done == kept
+    assert all(r.resumed_from == kept for r in reports)
+    assert _sha(path) == _sha(hub.source["tiny-f32"])
+
+
+def test_partial_of_another_revision_or_ignored_range_starts_over(hub):
+    folder = hub.models_dir / "tiny-bitnet"
+    folder.mkdir(parents=True)
+    (folder / f".{F32}.part").write_bytes(b"GGUF stale bytes of an older upload")
+    (folder / f".{F32}.part.json").write_text('{"etag": "an-older-etag"}')
+    path = download.download("tiny-f32")
+    assert "range" not in hub.requests("GET", "/cdn/")[-1]["headers"]
+    assert _sha(path) == _sha(hub.source["tiny-f32"])
+
+    hub.faults.ignore_range = True  # a CDN answering 200 to a Range request
+    part = folder / f".{I2S}.part"
+    part.write_bytes(hub.source["tiny-i2s"].read_bytes()[:1000])
+    (folder / f".{I2S}.part.json").write_text(json.dumps({"etag": _sha(hub.source["tiny-i2s"])}))
+    path = download.download("tiny-i2s")
+    assert hub.requests("GET", "/cdn/")[-1]["headers"]["range"] == "bytes=1000-"
+    assert _sha(path) == _sha(hub.source["tiny-i2s"])  # not the first 1000 bytes twice
 
 
 def test_not_enough_disk_space_is_refused_before_downloading(hub):
