@@ -1,0 +1,67 @@
+"""llama-cli's own lines (stderr log or merged pty): perf figures, errors, exit messages.
+
+Why separate from the stream parser: the session also reads them from the per-session
+stderr log (the old protocol prints perf lines there, at exit only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Perf:
+    """`llama_perf_context_print:` / `common_perf_print:` figure; kind: load|prompt|eval|total."""
+
+    kind: str
+    ms: float
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    text: str
+
+
+@dataclass(frozen=True)
+class Exited:
+    """`EOF by user`, `Interrupted by user`, `Exiting...`."""
+
+    text: str
+
+
+_PERF = re.compile(
+    r"(?:llama_perf_context_print|common_perf_print):\s+(load|prompt eval|eval|total) time\s*="
+    r"\s*([\d.]+) ms(?:\s*/\s*(\d+) (?:tokens|runs))?"
+)
+_ERRORS = re.compile(
+    r"(?:^|\s)(?:main: error: .*|error: .*|Error: .*|.*error loading model: .*"
+    r"|gguf_init_from_file\w*: .*|.*unknown model architecture.*|.*failed to load model.*"
+    r"|.*failed to read tensor info.*|.*invalid magic.*)$"
+)
+_EXITS = ("EOF by user", "Interrupted by user", "Exiting...")
+
+
+def classify_line(line: str) -> Perf | ErrorLine | Exited | None:
+    line = line.strip()
+    if not line:
+        return None
+    m = _PERF.search(line)
+    if m:
+        kind = "prompt" if m.group(1) == "prompt eval" else m.group(1)
+        return Perf(kind, float(m.group(2)), int(m.group(3)) if m.group(3) else None)
+    if line in _EXITS:
+        return Exited(line)
+    if _ERRORS.search(line) and "no error" not in line:
+        return ErrorLine(line)
+    return None
+
+
+def load_failure_reason(lines: list[str]) -> str | None:
+    """The most telling error among log lines (the first specific one, else the last)."""
+    errors = [e.text for e in map(classify_line, lines) if isinstance(e, ErrorLine)]
+    if not errors:
+        return None
+    specific = [e for e in errors if "unable to load model" not in e and "failed to load" not in e]
+    return (specific or errors)[0]

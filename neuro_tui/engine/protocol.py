@@ -1,0 +1,295 @@
+"""Pure llama-cli pty stream parser: bytes in, protocol events out (no I/O, no clock).
+
+Why a state machine over a byte buffer: reads split markers, escape sequences and UTF-8
+characters anywhere, so everything that might be the start of a marker is held back until
+the next read decides it. The same bytes give the same events however they are split.
+Framing (see ../shared/llama-cli-protocol.md): with colour on, bold green `ESC[1m ESC[32m`
+means "user input" and so ends an answer, and `ESC[0m` after the echo starts one; without
+colour `\\r\\n> ` is only a *possible* end (`MaybeEnd`) that the session confirms after a
+quiet spell, because models print it too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.loglines import ErrorLine, Exited, Perf, classify_line  # noqa: F401
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The first prompt marker: the model is loaded."""
+
+
+@dataclass(frozen=True)
+class FirstByte:
+    """The first answer byte of this turn arrived (TTFT)."""
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Speeds:
+    """New protocol's `[ Prompt: X t/s | Generation: Y t/s ]` line."""
+
+    prompt_tok_s: float
+    gen_tok_s: float
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    """Back at the prompt."""
+
+
+@dataclass(frozen=True)
+class MaybeEnd:
+    """Uncoloured `\\r\\n> `: the end, unless more bytes follow (call confirm_end())."""
+
+
+@dataclass(frozen=True)
+class CursorQuery:
+    """The child asked for the cursor position (`ESC[6n`) and blocks until answered."""
+
+
+BOLD_GREEN = b"\x1b[1m\x1b[32m"
+_ESC_SEQ = re.compile(
+    rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[ -/]*[0-Z\\^-~])")
+_ESC_PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[ -/]*)\Z")
+_SPEEDS = re.compile(rb"\n\[ Prompt: ([\d.]+) t/s \| Generation: ([\d.]+) t/s \]\n")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ERROR_PREFIX = b"Error: "
+
+
+class StreamParser:
+    """Feed every pty read to `feed()`; call `sent(lines)` right after writing a message."""
+
+    def __init__(self, flavor: Flavor, color: bool = True):
+        self.flavor, self.color = flavor, color
+        self.state = "loading"  # loading | prompt | echo | answer | maybe | ending
+        self._buf = b""
+        self._line = b""  # partial log line outside answers
+        self._echo_lines = 0
+        self._start_answer()
+        self.ready_marker = (BOLD_GREEN + b"\n> ") if flavor is Flavor.NEW and color else (
+            b"\n> " + BOLD_GREEN if color else b"\n> ")
+
+    def _start_answer(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._newlines = 0
+        self._any_text = False
+        self._got_byte = False
+
+    def sent(self, lines: int = 1) -> None:
+        """A message of `lines` physical lines was written: its echo comes next."""
+        self.state, self._echo_lines, self._buf = "echo", max(1, lines), b""
+        self._start_answer()
+
+    def confirm_end(self) -> list:
+        """Nothing followed a bare `\\r\\n> ` (no colour, or after Ctrl+C): the turn is over."""
+        if self.state == "answer" and self._buf.endswith(b"\n> "):
+            events: list = []
+            self._emit(self._buf[:-3], events)
+            self._buf = b""
+            self._end(bytearray(), events)
+            return events
+        if self.state != "maybe":
+            return []
+        self.state, self._buf = "prompt", b""
+        return [TurnEnd()]
+
+    def feed(self, data: bytes) -> list:
+        self._buf += data.replace(b"\r", b"")
+        events: list = []
+        while self._buf:
+            before = (self.state, len(self._buf))
+            getattr(self, "_" + self.state)(events)
+            if (self.state, len(self._buf)) == before:
+                break  # waiting for more bytes
+        return events
+
+    def finish(self) -> list:
+        """The child's output ended: flush what is certain."""
+        events: list = []
+        if self.state in ("answer", "maybe") and self._buf and self._buf[:1] not in b"\n\x1b":
+            self._emit(self._buf, events)
+        if self.state in ("answer", "maybe"):
+            self._text(self._decoder.decode(b"", final=True), events)
+        elif self._buf or self._line:
+            self._lines(self._buf + b"\n", events)
+        self._buf = b""
+        return events
+
+    # -- outside answers: startup logs, perf lines, exit messages ---------------------
+    def _lines(self, data: bytes, events: list) -> None:
+        *done, self._line = (self._line + data).split(b"\n")
+        for raw in done:
+            event = classify_line(_ESC_SEQ.sub(b"", raw).decode("utf-8", "replace"))
+            if event is not None:
+                events.append(event)
+
+    def _loading(self, events: list) -> None:
+        at = self._buf.find(self.ready_marker)
+        if at < 0:
+            keep = _held_tail(self._buf, [self.ready_marker])
+            self._lines(self._buf[: len(self._buf) - keep], events)
+            self._buf = self._buf[len(self._buf) - keep:]
+            return
+        self._lines(self._buf[:at] + b"\n", events)
+        self._buf, self.state, self._line = self._buf[at + len(self.ready_marker):], "prompt", b""
+        events.append(Ready())
+
+    def _prompt(self, events: list) -> None:
+        self._lines(self._buf, events)
+        self._buf = b""
+
+    def _echo(self, events: list) -> None:
+        buf = self._buf
+        if b"\x1b[6n" in buf:
+            events.append(CursorQuery())
+            buf = buf.replace(b"\x1b[6n", b"")
+        if self.color:
+            at = buf.find(b"\x1b[0m")
+            end = at + 4
+        else:
+            end = 0
+            while self._echo_lines and (at := buf.find(b"\n", end)) >= 0:
+                self._echo_lines, end = self._echo_lines - 1, at + 1
+            at = -1 if self._echo_lines else end
+        if at < 0:  # the echo itself is dropped; keep what may start a marker
+            keep = _held_tail(buf, [b"\x1b[0m", BOLD_GREEN, b"\x1b[6n"])
+            self._buf = buf[len(buf) - keep:] if keep else b""
+            return
+        self._buf, self.state = buf[end:], "answer"
+
+    # -- answers ---------------------------------------------------------------------------
+    def _answer(self, events: list) -> None:
+        buf, i, n, text = self._buf, 0, len(self._buf), bytearray()
+        while i < n:
+            c = buf[i]
+            if c == 0x1B:
+                if buf.startswith(BOLD_GREEN, i) and self.color:
+                    self._end(text, events)
+                    self._buf = buf[i + len(BOLD_GREEN):]
+                    return
+                m = _ESC_SEQ.match(buf, i)
+                if m is None and (_ESC_PARTIAL.match(buf, i) or BOLD_GREEN.startswith(buf[i:])):
+                    break
+                if m is not None and BOLD_GREEN.startswith(buf[i:]) and self.color:
+                    break
+                if m is not None and m.group() == b"\x1b[6n":
+                    self._emit(text, events)
+                    text = bytearray()
+                    events.append(CursorQuery())
+                i = m.end() if m else i + 1
+                continue
+            if c == 0x0A:
+                verdict = self._at_newline(buf, i, text, events)
+                if verdict == "hold":
+                    break
+                if verdict == "done":
+                    return
+            elif c == 0x45 and self.flavor is Flavor.NEW and not self._any_text and not text:
+                rest = buf[i:]
+                if _ERROR_PREFIX.startswith(rest[:7]) and (len(rest) < 7 or b"\n" not in rest):
+                    break
+                if rest.startswith(_ERROR_PREFIX):
+                    line, _, _ = rest.partition(b"\n")
+                    events.append(ErrorLine(line.decode("utf-8", "replace")))
+                    i += len(line)
+                    continue
+            text.append(c)
+            i += 1
+        self._emit(text, events)
+        self._buf = buf[i:]
+
+    def _at_newline(self, buf: bytes, i: int, text: bytearray, events: list):
+        """At a newline: a marker (end of turn, speeds line) or just text."""
+        rest = buf[i:]
+        if self.flavor is Flavor.NEW:
+            m = _SPEEDS.match(rest)
+            if m:
+                self._emit(text, events)
+                events.append(Speeds(float(m.group(1)), float(m.group(2))))
+                self.state, self._buf = "ending", rest[m.end():]
+                self._text(self._decoder.decode(b"", final=True), events)
+                return "done"
+            if rest.startswith(b"\n[") and b"\n" not in rest[1:] and len(rest) < 120:
+                return "hold"
+            if b"\n[ Prompt: ".startswith(rest[:12]) and len(rest) < 12:
+                return "hold"
+            return None
+        marker = b"\n> " + (BOLD_GREEN if self.color else b"")
+        if rest.startswith(marker):
+            if self.color:
+                self._end(text, events)
+                self._buf = rest[len(marker):]
+            else:
+                self._emit(text, events)
+                self.state, self._buf = "maybe", rest
+                events.append(MaybeEnd())
+            return "done"
+        if marker.startswith(rest):
+            return "hold"
+        return None
+
+    def _maybe(self, events: list) -> None:
+        if len(self._buf) > 3:  # more bytes after "\n> ": it was answer text
+            self.state = "answer"
+            self._emit(self._buf[:3], events)
+            self._buf = self._buf[3:]
+
+    def _ending(self, events: list) -> None:
+        """After the speeds line: wait for the prompt."""
+        hits = [self._buf.find(b"> "), self._buf.find(BOLD_GREEN) if self.color else -1]
+        if max(hits) < 0:
+            self._buf = self._buf[-8:]
+            return
+        self.state, self._buf = "prompt", b""
+        events.append(TurnEnd())
+
+    def _end(self, text: bytearray, events: list) -> None:
+        self._emit(text, events)
+        self._text(self._decoder.decode(b"", final=True), events)
+        self.state = "prompt"
+        events.append(TurnEnd())
+
+    def _emit(self, data: bytes | bytearray, events: list) -> None:
+        if not data:
+            return
+        if not self._got_byte:
+            self._got_byte = True
+            events.append(FirstByte())
+        self._text(self._decoder.decode(bytes(data)), events)
+
+    def _text(self, text: str, events: list) -> None:
+        """Strip control characters; hold trailing newlines, drop leading ones."""
+        text = _CONTROL.sub("", text)
+        if not text:
+            return
+        body = text.rstrip("\n")
+        trailing = len(text) - len(body)
+        if body:
+            lead = "\n" * self._newlines if self._any_text else ""
+            body = body if self._any_text else body.lstrip("\n")
+            if body:
+                events.append(Text(lead + body))
+                self._any_text = True
+            self._newlines = 0
+        self._newlines += trailing
+
+
+def _held_tail(buf: bytes, markers: list[bytes]) -> int:
+    """Length of the longest suffix of `buf` that is a proper prefix of a marker."""
+    best = 0
+    for marker in markers:
+        for size in range(min(len(marker) - 1, len(buf)), best, -1):
+            if buf.endswith(marker[:size]):
+                best = size
+                break
+    return best
