@@ -25,15 +25,37 @@ def resolve_model_path(config: Config) -> Path:
 
 
 def needed_flavors(model: Path) -> set[Flavor] | None:
-    """The runtimes that can load `model` (None = any llama.cpp)."""
+    """The runtimes that can load `model` (None = any llama.cpp), from its GGUF header."""
     from neuro_tui.models import gguf
 
-    return gguf.required_flavors(model)
+    return {Flavor.BITNET} if gguf.read_header(model).needs_bitnet_cpp else None
+
+
+def verify_model_file(model: Path) -> str:
+    """Check `model` against the registry's sha256 (hashing once, then trusting the stamp)."""
+    from neuro_tui.models import gguf, registry, store
+
+    info = gguf.read_header(model)
+    entry = next((e for e in registry.entries().values()
+                  if e.sha256 and e.find() and e.find().resolve() == model.resolve()), None)
+    if entry is None:
+        return f"GGUF {info.architecture}, no published sha256 to check"
+    if not store.is_verified(model, entry.sha256):
+        actual = store.sha256_file(model)
+        if actual != entry.sha256:
+            raise MissingError(f"{model} is corrupt: sha256 {actual} != {entry.sha256}",
+                               hint=f"neuro-tui model download {entry.name} --force")
+        store.write_stamp(model, actual)
+    return f"{entry.name}, sha256 verified"
 
 
 def choose_runtime(config: Config, model: Path) -> Candidate:
-    want = needed_flavors(model)
-    candidate = discovery.choose(config.cli or None, want=want)
+    """The llama-cli for `model`: the one the user named, else the first that can load it."""
+    want = None if config.cli else needed_flavors(model)
+    source = config.source["cli"]
+    origin = source.removeprefix("environment ") if source.startswith("environment ") else (
+        "--cli" if source.startswith("--") else f"cli ({source})")
+    candidate = discovery.choose(config.cli or None, want=want, cli_origin=origin)
     from neuro_tui.models import gguf
 
     gguf.check_compatible(model, candidate.flavor)

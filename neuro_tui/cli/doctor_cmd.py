@@ -39,8 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _model_checks(cfg: config_mod.Config) -> tuple[list[Check], object]:
-    from neuro_tui.launch import choose_runtime, resolve_model_path
-    from neuro_tui.models import verify_model_file
+    from neuro_tui.launch import choose_runtime, resolve_model_path, verify_model_file
 
     checks: list[Check] = []
     try:
@@ -61,7 +60,7 @@ def _model_checks(cfg: config_mod.Config) -> tuple[list[Check], object]:
                             f"via {cand.origin})"))
     except NeuroError as error:
         checks.append(Check("llama-cli", False, error.message,
-                            error.hint or "neuro-tui runtime install"))
+                            error.hint or ""))
     return checks, model
 
 
@@ -95,8 +94,8 @@ def gather(args: argparse.Namespace) -> list[Check]:
     size = shutil.get_terminal_size((0, 0))
     colors = os.environ.get("COLORTERM") or os.environ.get("TERM", "unknown")
     term_ok = size.columns >= 80 and size.lines >= 24
-    checks.append(Check("terminal", True if term_ok else None,
-                        f"{size.columns}x{size.lines}, {colors}",
+    shown = f"{size.columns}x{size.lines}" if size.columns else "not a terminal (redirected)"
+    checks.append(Check("terminal", True if term_ok else None, f"{shown}, {colors}",
                         "the app needs at least 80x24", required=False))
     encoding = locale.getpreferredencoding(False)
     checks.append(Check("locale", True if encoding.lower().replace("-", "") == "utf8" else None,

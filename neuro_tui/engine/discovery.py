@@ -106,13 +106,13 @@ def inspect(path: Path, origin: str) -> Candidate:
     return Candidate(path, origin, flavor, version, problem)
 
 
-def candidate_paths(cli_flag: str | None = None,
-                    environ: dict[str, str] | None = None) -> list[tuple[Path, str, bool]]:
+def candidate_paths(cli_flag: str | None = None, environ: dict[str, str] | None = None,
+                    cli_origin: str = "--cli") -> list[tuple[Path, str, bool]]:
     """(path, origin, explicit) in discovery order; explicit ones must work."""
     environ = os.environ if environ is None else environ
     found: list[tuple[Path, str, bool]] = []
     if cli_flag:
-        found.append((Path(cli_flag), "--cli", True))
+        found.append((Path(cli_flag), cli_origin, True))
     if environ.get("BITNET_CLI_PATH"):
         found.append((Path(environ["BITNET_CLI_PATH"]), "BITNET_CLI_PATH", True))
     if which := shutil.which("llama-cli-bitnet", path=environ.get("PATH")):
@@ -130,12 +130,12 @@ def candidate_paths(cli_flag: str | None = None,
     return found
 
 
-def discover(cli_flag: str | None = None,
-             environ: dict[str, str] | None = None) -> list[Candidate]:
+def discover(cli_flag: str | None = None, environ: dict[str, str] | None = None,
+             cli_origin: str = "--cli") -> list[Candidate]:
     """Every candidate, inspected, in order. Explicit bad paths raise MissingError."""
     result: list[Candidate] = []
     seen: set[Path] = set()
-    for path, origin, explicit in candidate_paths(cli_flag, environ):
+    for path, origin, explicit in candidate_paths(cli_flag, environ, cli_origin):
         if not explicit and not path.exists():
             continue
         key = path.resolve() if path.exists() else path
@@ -151,9 +151,9 @@ def discover(cli_flag: str | None = None,
 
 
 def choose(cli_flag: str | None = None, environ: dict[str, str] | None = None,
-           *, want: set[Flavor] | None = None) -> Candidate:
+           *, want: set[Flavor] | None = None, cli_origin: str = "--cli") -> Candidate:
     """The first usable llama-cli (of a wanted flavor), or a MissingError saying what to do."""
-    candidates = discover(cli_flag, environ)
+    candidates = discover(cli_flag, environ, cli_origin)
     for candidate in candidates:
         if candidate.usable and (want is None or candidate.flavor in want):
             return candidate
