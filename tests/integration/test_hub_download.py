@@ -248,6 +248,19 @@ def test_two_processes_download_one_model_once(hub):
     assert sorted(p.name for p in _files(hub.models_dir)) == sorted([F32, f".{F32}.verified.json"])
 
 
+def test_real_2b_entry_refuses_a_hub_file_that_is_not_the_pinned_one(hub, shared_dir):
+    """The packaged `2b` entry against a hub whose file has other bytes: refused before any
+    byte is fetched, because model_info's LFS sha256 differs from the registry's pin."""
+    hub.files["microsoft/BitNet-b1.58-2B-4T-gguf"] = {
+        "ggml-model-i2_s.gguf": (shared_dir / "models" / I2S).read_bytes()}
+    code, _, err = _run("download", "2b", "--yes")
+    assert code != 0
+    line = _one_line_error(err)
+    assert "2b: the hub's ggml-model-i2_s.gguf changed" in line and "update neuro-tui" in line
+    assert hub.requests("GET", "/api/models/microsoft/BitNet-b1.58-2B-4T-gguf")
+    assert hub.requests("GET", "/cdn/") == [] and _files(hub.models_dir) == []
+
+
 def test_offline_says_what_works(hub, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     code, _, err = _run("download", "tiny-i2s", "--yes")
