@@ -161,6 +161,7 @@ def run_info(args: argparse.Namespace) -> int:
     data["verified"] = bool(file and entry and store.is_verified(file, entry.sha256))
     data["models_dir"] = str(models_dir)
     data["disk_use"] = store.disk_use(file) if file else 0
+    data["models_dir_use"] = store.disk_use(models_dir)
     if args.json:
         print(json.dumps(data, indent=2))
         return 0
@@ -176,7 +177,8 @@ def run_info(args: argparse.Namespace) -> int:
     for key, value in (data["gguf"] or {}).items():
         if key not in ("path", "size"):
             console.print(f"[bold]{key:>13}[/] {escape(str(value))}")
-    console.print(f"[bold]{'disk use':>13}[/] {_human(data['disk_use'])} in {models_dir}")
+    console.print(f"[bold]{'disk use':>13}[/] {_human(data['disk_use'])}; models dir "
+                  f"{escape(str(models_dir))} holds {_human(data['models_dir_use'])}")
     return 0
 
 
