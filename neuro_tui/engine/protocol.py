@@ -76,8 +76,9 @@ class StreamParser:
         self._line = b""  # partial log line outside answers
         self._echo_lines = 0
         self._start_answer()
-        self.ready_marker = (BOLD_GREEN + b"\n> ") if flavor is Flavor.NEW and color else (
-            b"\n> " + BOLD_GREEN if color else b"\n> ")
+        # 0.3.16 with --color turns bold green on *before* the system prompt, so the first
+        # marker of the old protocols is a bare "\r\n> " (no model text can precede it)
+        self.ready_marker = BOLD_GREEN + b"\n> " if flavor is Flavor.NEW and color else b"\n> "
 
     def _start_answer(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")

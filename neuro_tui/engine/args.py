@@ -1,0 +1,102 @@
+"""GenerationParams -> llama-cli argv, per protocol flavor.
+
+Why per flavor: the system prompt is `-p` in bitnet.cpp but `-sys` upstream; `-n` is a
+budget for the whole chat in the old protocols (so they run `-n -1` and the session stops an
+answer at max_tokens with Ctrl+C) but per answer in the new one; colour framing is a flag
+in 0.3.16 and `--color on` later. Nothing is dropped silently: every parameter or extra
+argument we cannot honour comes back in `notes`, said in one sentence.
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.params import SessionSpec
+
+# Extra args that would break the pty protocol we parse: never passed, always reported.
+FORBIDDEN = {
+    "--log-disable": "hides the prompt marker and the answers",
+    "--simple-io": "turns off the line editor the session drives",
+    "-i": "the session runs conversation mode itself", "--interactive": "see -i",
+    "-no-cnv": "the session needs conversation mode", "--no-conversation": "see -no-cnv",
+    "-st": "the session keeps one process for the whole chat", "--single-turn": "see -st",
+    "--no-display-prompt": "changes the framing the parser reads",
+    "-cnv": "added by the session where the flavor has it", "--conversation": "see -cnv",
+    "-co": "colour framing is set by the session", "--color": "see -co",
+    "-m": "use --model", "--model": "use --model",
+}
+_TAKES_VALUE = {"--color", "-co", "-m", "--model"}
+
+
+@dataclass
+class Argv:
+    argv: list[str]
+    notes: list[str] = field(default_factory=list)  # parameters we could not honour, and why
+    stop_with_ctrl_c: bool = False  # old protocol: max_tokens enforced by the session
+
+
+@functools.lru_cache(maxsize=16)
+def _color_takes_value(binary: str, _stamp: tuple) -> bool:
+    try:
+        out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=20,
+                             errors="replace")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--color [on|off|auto]" in out.stdout + out.stderr
+
+
+def color_args(binary: Path, flavor: Flavor) -> list[str]:
+    if flavor is Flavor.NEW:
+        return ["--color", "on"]
+    try:
+        stat = binary.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = ()
+    return ["--color", "on"] if _color_takes_value(str(binary), stamp) else ["--color"]
+
+
+def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
+    """`system_prompt` overrides the params' one (used for the recap after a restart)."""
+    p, flavor = spec.params, spec.flavor
+    system = p.system_prompt if system_prompt is None else system_prompt
+    argv = [str(spec.binary), "-m", str(spec.model)]
+    notes: list[str] = []
+    if flavor is Flavor.BITNET:
+        argv += ["-cnv", "-p", system] if system else ["-cnv"]
+    elif flavor is Flavor.OLD:
+        argv += ["-cnv", "-sys", system] if system else ["-cnv"]
+    elif system:
+        argv += ["-sys", system]
+    argv += color_args(spec.binary, flavor)
+    per_turn = flavor is Flavor.NEW and p.max_tokens > 0
+    argv += ["-n", str(p.max_tokens if per_turn else -1)]
+    argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
+    argv += ["--temp", str(p.temperature), "--top-p", str(p.top_p), "--top-k", str(p.top_k)]
+    argv += ["--repeat-penalty", str(p.repeat_penalty), "--repeat-last-n", str(p.repeat_last_n)]
+    if p.seed is not None and p.seed >= 0:
+        argv += ["-s", str(p.seed)]
+    argv += _extra(p.extra_args, notes)
+    return Argv(argv, notes, stop_with_ctrl_c=p.max_tokens > 0 and not per_turn)
+
+
+def _extra(extra: tuple[str, ...] | list[str] | str, notes: list[str]) -> list[str]:
+    items = shlex.split(extra) if isinstance(extra, str) else list(extra)
+    kept: list[str] = []
+    skip = False
+    for item in items:
+        if skip:
+            skip = False
+            continue
+        flag = item.split("=", 1)[0]
+        if flag in FORBIDDEN:
+            notes.append(f"extra argument {item} not passed: {FORBIDDEN[flag]}")
+            skip = flag in _TAKES_VALUE and "=" not in item
+            continue
+        kept.append(item)
+    return kept

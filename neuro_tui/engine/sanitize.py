@@ -1,0 +1,55 @@
+"""User text made safe to type into llama-cli's line editor.
+
+Why: the editor reads raw keystrokes. A TAB or other non-printable makes it ask the terminal
+for the cursor position (`ESC[6n`) and block; a bare newline submits early (one message
+would become two turns, the second an empty "continue" line); a trailing `\\` continues
+the line and a trailing `/` submits without a newline; the new CLI runs `/exit`, `/clear`...
+as commands. So: one message in, the exact keystrokes of one turn out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from neuro_tui.engine.events import Flavor
+
+TAB_SPACES = "    "
+# C0 (but \n), DEL, C1, and the Unicode line/paragraph separators that editors treat as breaks
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Bytes to write and how many physical lines (echo lines) they make."""
+
+    payload: bytes
+    lines: int
+    text: str  # what the model will actually read (for transcripts and token counts)
+
+
+def clean(text: str) -> str:
+    """Normalise newlines, expand TABs, drop control characters and lone surrogates."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", TAB_SPACES)
+    text = _CONTROL.sub("", text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def prepare(text: str, flavor: Flavor) -> Prepared:
+    """Keystrokes for one turn; raises ValueError for a message with nothing to say."""
+    text = clean(text)
+    lines = text.split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise ValueError("empty message")
+    if flavor is Flavor.NEW and lines[0].lstrip().startswith("/"):
+        lines[0] = " " + lines[0]  # `/clear`, `/exit`... are commands only at column 0
+    last = lines[-1]
+    if last.endswith(("\\", "/")):
+        lines[-1] = last + " "  # a trailing `\` would continue, a trailing `/` eat the newline
+    keyed = [line + "\\" for line in lines[:-1]] + [lines[-1]]
+    payload = "\r".join(keyed) + "\r"
+    return Prepared(payload.encode("utf-8"), len(lines), "\n".join(lines))
