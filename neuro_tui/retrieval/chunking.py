@@ -85,7 +85,7 @@ def _split_headings(block: _Block, kind: str, rst_levels: list[str]) -> Iterator
         line_end = len(block.text) if line_end == -1 else line_end
         if kind == "markdown":  # the heading line alone, then the rest
             yield _Block(block.start + block.text.count("\n", 0, cut),
-                         block.text[cut:line_end], (level, m.group(2).strip()))
+                         block.text[cut:line_end], (level, m.group(2).strip(" ¶#")))
             cut = min(line_end + 1, len(block.text))
         else:  # code: the definition opens a block that continues below it
             next_start = matches[matches.index(m) + 1].start() if m is not matches[-1] else len(

@@ -98,8 +98,15 @@ class LocalIndex:
         self.index = store.open_index(self.storage, create=False)
 
     def search(self, user_query: str, limit: int = 10) -> list[Hit]:
+        """Best passages first; copies of the same text (e.g. identical files) shown once."""
         self.index.reload()  # see the indexer's latest commit
-        return run_query(self.index, user_query, limit)
+        seen: set[str] = set()
+        unique = []
+        for hit in run_query(self.index, user_query, limit * 2):
+            if hit.text not in seen:
+                seen.add(hit.text)
+                unique.append(hit)
+        return unique[:limit]
 
     def passage_count(self) -> int:
         self.index.reload()

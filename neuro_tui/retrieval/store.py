@@ -45,7 +45,7 @@ SCHEMA = build_schema()
 def open_index(storage: Path, *, create: bool) -> tantivy.Index:
     """Open (or create) the index folder; a missing index is a MissingError for readers."""
     storage = Path(storage).expanduser()
-    if not create and not tantivy.Index.exists(str(storage)):
+    if not create and not (storage.is_dir() and tantivy.Index.exists(str(storage))):
         raise MissingError(f"no index at {storage}",
                            hint=f"build one with: neuro-tui index PATH --storage {storage}")
     if create:

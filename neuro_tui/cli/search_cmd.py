@@ -1,0 +1,67 @@
+"""`neuro-tui search "query" [--storage DIR] [--limit N] [--json]`: ranked passages.
+
+Output is terminal-safe: file text is stripped of control sequences and printed as Rich
+Text (never parsed as markup), so a file containing `[red]` or ESC codes prints literally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from rich.console import Console
+from rich.text import Text
+
+from neuro_tui.cli.index_cmd import storage_for
+from neuro_tui.errors import UsageError
+from neuro_tui.retrieval.search import LocalIndex
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("search", help="search the local index")
+    parser.add_argument("query", help="words to look for (any punctuation is fine)")
+    parser.add_argument("--storage", help="index folder (default: config storage or data dir)")
+    parser.add_argument("--limit", "-n", type=int, default=10, help="passages to show (10)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    hits = LocalIndex(storage_for(args.storage)).search(args.query, args.limit)
+    if args.json:
+        json.dump([{
+            "rank": rank, "score": round(hit.score, 4), "path": hit.path,
+            "line_start": hit.line_start, "line_end": hit.line_end, "title": hit.title,
+            "heading": hit.heading, "snippet": hit.snippet,
+            "highlights": [list(r) for r in hit.highlights], "passage": hit.text,
+        } for rank, hit in enumerate(hits, 1)], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0 if hits else 1
+    console = Console(highlight=False, soft_wrap=False)
+    if not hits:
+        console.print(Text(f"no passages match {args.query!r}", style="yellow"))
+        return 1
+    for rank, hit in enumerate(hits, 1):
+        head = Text(f"{rank:>2}. ", style="bold")
+        head.append(f"{hit.path}:{hit.line_start}", style="cyan")
+        head.append(f"  {hit.score:.2f}", style="dim")
+        console.print(head)
+        trail = " > ".join(x for x in (hit.title, hit.heading) if x)
+        if trail:
+            console.print(Text(f"    {trail}", style="dim"))
+        snippet = Text(hit.snippet)
+        for start, end in hit.highlights:
+            snippet.stylize("bold reverse", start, end)
+        console.print(Text("    ") + _flat(snippet))
+        console.print()
+    return 0
+
+
+def _flat(snippet: Text) -> Text:
+    """The snippet as one paragraph: newlines and tabs become spaces, highlights kept."""
+    flat = snippet.copy()
+    flat.plain = flat.plain.replace("\n", " ").replace("\t", " ")
+    return flat
