@@ -11,7 +11,8 @@ from neuro_tui.app.sources_pane import SourcesPane
 
 CODE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 RECOVER = {
-    "missing": "model or runtime missing: see the model pane; `neuro-tui setup` installs both",
+    "missing": "model or runtime missing: F10 picks/downloads a model; `neuro-tui setup` or "
+               "`neuro-tui runtime install` installs llama-cli",
     "load": "llama-cli failed to load: F3 shows its log, Ctrl+N retries",
     "crash": "llama-cli crashed: F3 shows its log, Ctrl+N restarts it (transcript kept)",
     "hang": "llama-cli stopped answering: Ctrl+N restarts it (transcript kept)",
@@ -48,7 +49,7 @@ class Actions:
         self.query_one(ChatPane).log.begin_answer(event.turn)
 
     def on_answer_streamed(self, event: m.AnswerStreamed) -> None:
-        text = self._cleaner.feed(event.text)
+        text = self._cleaner.feed(event.take())
         self.answers[event.turn] = self.answers.get(event.turn, "") + text
         self.query_one(ChatPane).log.append(text)
 
@@ -174,8 +175,27 @@ class Actions:
         if self.questions and not self.conversation.busy:
             self.send(self.questions[max(self.questions)])
 
+    def action_model_settings(self) -> None:
+        from neuro_tui.app.model_screen import ModelScreen
+
+        def apply(changes: dict | None) -> None:
+            if changes:
+                for key, value in changes.items():
+                    self.config.set(key, value, "model pane")
+                self.notify("restarting llama-cli with: " + ", ".join(changes))
+                self.action_restart()
+
+        self.push_screen(ModelScreen(self.config), apply)
+
     def action_restart(self) -> None:
-        self.run_worker(self.conversation.restart(), group="session", exclusive=True)
+        from neuro_tui import sessions
+
+        turns = []
+        for turn in sorted(self.questions):
+            turns.append(sessions.Message("user", self.questions[turn]))
+            turns.append(sessions.Message("assistant", self.answers.get(turn, "")))
+        recap = sessions.recap(turns) or None
+        self.run_worker(self.conversation.restart(recap), group="session", exclusive=True)
 
     def action_next_theme(self) -> None:
         names = sorted(self.available_themes)

@@ -43,6 +43,7 @@ class NeuroApp(Actions, App):
         Binding("ctrl+r", "regenerate", "Regenerate", show=False),
         Binding("ctrl+n", "restart", "Restart model", show=False),
         Binding("ctrl+t", "next_theme", "Theme", show=False),
+        Binding("f10", "model_settings", "Model"),
     ]
 
     def __init__(self, config, conversation_factory: Callable[[App], Conversation],
@@ -72,6 +73,17 @@ class NeuroApp(Actions, App):
             return "starting"
         state = getattr(conv.session, "state", None)
         return getattr(state, "value", str(state))
+
+    def get_system_commands(self, screen):
+        """Every action in the command palette (Ctrl+P), not only Textual's defaults."""
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit", "stop_or_hint"):
+                yield SystemCommand(f"{binding.description} ({binding.key})",
+                                    f"{binding.description}: {binding.key}",
+                                    lambda a=binding.action: self.run_action(a))
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -131,17 +143,15 @@ def create_app(config, session_factory: Callable[[Any], Any] | None = None, *,
     from neuro_tui.app.wiring import default_retriever, default_session_factory
 
     info = sessions.find(resume) if resume else None
-    if info is not None:
-        recap = sessions.recap(info.messages)
-        if recap:
-            config.values["system_prompt"] = (
-                f"{config.system_prompt}\n\nEarlier in this conversation:\n{recap}")
     writer = None
     if persist:
         writer = sessions.SessionWriter.resume(info) if info else sessions.SessionWriter.create(
             model=str(config.model))
     factory = session_factory or default_session_factory
     retr = retriever if retriever is not None else default_retriever()
-    return NeuroApp(
-        config, lambda app: Conversation(app, config, factory, retr, writer),
-        theme_name=themes.initial_theme(config), resume=info)
+    def conversation(app: NeuroApp) -> Conversation:
+        conv = Conversation(app, config, factory, retr, writer)
+        conv.recap = sessions.recap(info.messages) if info else None
+        return conv
+
+    return NeuroApp(config, conversation, theme_name=themes.initial_theme(config), resume=info)

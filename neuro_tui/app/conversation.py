@@ -9,6 +9,7 @@ sent in order.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -33,12 +34,23 @@ class Conversation:
         self.turn = 0
         self.queue: list[str] = []
         self.web = bool(config.web)
+        self.recap: str | None = None  # earlier turns, given to a (re)started model
+
+    def effective_config(self):
+        """The config with the recap appended to the system prompt (the user's is untouched)."""
+        if not self.recap:
+            return self.config
+        config = copy.copy(self.config)
+        config.values = dict(self.config.values)
+        config.values["system_prompt"] = (
+            f"{self.config.system_prompt}\n\nEarlier in this conversation:\n{self.recap}")
+        return config
 
     async def start(self) -> None:
         self.ready, self.failed = False, None
         try:
             if self.session is None:
-                self.session = await asyncio.to_thread(self.factory, self.config)
+                self.session = await asyncio.to_thread(self.factory, self.effective_config())
             spec = getattr(self.session, "spec", None)
             if self.writer is not None and spec is not None:
                 self.writer.set_model(spec.model.stem)
@@ -79,10 +91,12 @@ class Conversation:
             if self.retriever is not None and (self.config.storage or self.web):
                 prompt = await self._retrieve(turn, text)
             self.app.post_message(m.AnswerStarted(turn))
-            stop_reason, stats = "eos", None
+            stop_reason, stats, pending = "eos", None, None
             async for event in self.session.ask(prompt):
                 if isinstance(event, AnswerText):
-                    self.app.post_message(m.AnswerStreamed(turn, event.text))
+                    if pending is None or not pending.extend(event.text):
+                        pending = m.AnswerStreamed(turn, event.text)
+                        self.app.post_message(pending)
                     if self.writer is not None:
                         self.writer.delta(event.text)
                 elif isinstance(event, TurnStats):
@@ -123,7 +137,9 @@ class Conversation:
             return True
         return False
 
-    async def restart(self) -> None:
+    async def restart(self, recap: str | None = None) -> None:
+        """A fresh llama-cli (new model or parameters); it is told what was said so far."""
+        self.recap = recap or self.recap
         if self.session is not None:
             await self.session.close()
             self.session = None

@@ -62,6 +62,8 @@ class MarkdownLog(Widget):
         self._last_flush = 0.0
         self._last_gc = 0.0
         self.flushes = 0
+        self._base_style: Style | None = None  # cached: rich_style walks every ancestor
+        self._base_key = ""
 
     # -- rendering -------------------------------------------------------------------
     def _render_block(self, block: Block) -> list[Strip]:
@@ -96,6 +98,7 @@ class MarkdownLog(Widget):
 
     def rerender(self) -> None:
         """Width or theme changed: render every kept block again."""
+        self._base_style = None
         blocks, self.blocks, self._lines, self._owner = self.blocks, [], [], []
         for block in blocks:
             self._append_block(block, gap=bool(self.blocks))
@@ -123,7 +126,9 @@ class MarkdownLog(Widget):
             strip = self._tail_lines[y - frozen]
         else:
             strip = Strip.blank(0)
-        style = self.rich_style
+        if self._base_style is None or self._base_key != self.app.theme:
+            self._base_style, self._base_key = self.rich_style, self.app.theme
+        style = self._base_style
         return strip.apply_style(style).extend_cell_length(self._width, style)
 
     # -- the transcript API ----------------------------------------------------------

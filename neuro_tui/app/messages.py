@@ -23,12 +23,29 @@ class AnswerStarted(Message):
 
 
 class AnswerStreamed(Message):
-    """A fragment of the answer arrived (already cleaned of control sequences)."""
+    """Answer text arrived. Fragments that arrive before the app handles this message are
+    added to it (`extend`), so a fast producer costs one message per frame, not per token."""
 
     def __init__(self, turn: int, text: str) -> None:
         super().__init__()
         self.turn = turn
-        self.text = text
+        self.parts = [text]
+        self.consumed = False
+
+    def extend(self, text: str) -> bool:
+        """Add a fragment; False once the app has taken the text (post a new message)."""
+        if self.consumed:
+            return False
+        self.parts.append(text)
+        return True
+
+    def take(self) -> str:
+        self.consumed = True
+        return "".join(self.parts)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 class AnswerFinished(Message):

@@ -87,7 +87,9 @@ async def test_every_message_is_saved_and_resume_restores(make_app):
         await wait_for(pilot, lambda: again.conversation.ready)
         text = "\n".join(again.query_one("MarkdownLog").text_lines())
         assert "› capital of France?" in text and "Paris is the capital" in text
-        assert "Earlier in this conversation" in again.config.system_prompt
+        prompt = again.conversation.effective_config().system_prompt
+        assert "Earlier in this conversation" in prompt and "capital of France?" in prompt
+        assert "Earlier" not in again.config.system_prompt
         await pilot.press(*"and Lyon?", "enter")
         await wait_for(pilot, lambda: again.test_session.asked)
         await wait_for(pilot, lambda: not again.conversation.busy)

@@ -1,0 +1,141 @@
+"""How fast the chat renders a streamed answer, vs Textual's MarkdownStream in the same run.
+
+    .venv/bin/python bench/bench_stream_render.py [--source fake-cli|inproc] [--tokens 10000]
+        [--answers 100] [--baseline-tokens 2500]
+
+1. one long answer (default 10k tokens) streamed at full speed: seconds from Enter to the
+   final frame (goal <= 5 s); the producer is the real LlamaSession reading the fake
+   llama-cli through a pty (--source fake-cli) or an in-process producer (--source inproc);
+2. a chat of N answers (default 100 x 1000 tokens): per-token time of the last answers vs
+   the first (goal: ratio ~1.0);
+3. the same long-answer text through Textual's MarkdownStream (the baseline), smaller by
+   default because it is quadratic; ratios are printed per token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from stream_text import markdown_text, tokens_of  # noqa: E402
+
+SIZE = (100, 40)
+
+
+def _isolate() -> None:
+    home = Path(tempfile.mkdtemp(prefix="neuro-bench-"))
+    os.environ["NEURO_TUI_CONFIG_DIR"] = str(home / "config")
+    os.environ["NEURO_TUI_DATA_DIR"] = str(home / "data")
+
+
+def make_session(source: str, answers: list[str]):
+    if source == "inproc":
+        from tests.tui.stand_in import StandInSession
+
+        session = StandInSession(answers)
+        return session
+    from bench.fake_cli_session import fake_cli_session
+
+    return fake_cli_session(answers)
+
+
+async def stream_ours(source: str, answers: list[str]) -> list[float]:
+    """Seconds from sending each message to the frame after its last token."""
+    from neuro_tui import config as config_mod
+    from neuro_tui.app.app import create_app
+
+    session = make_session(source, answers)
+    app = create_app(config_mod.load({}), lambda _c: session, retriever=None, persist=False)
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.conversation.ready:
+            if app.conversation.failed:
+                raise SystemExit(f"session failed: {app.error}")
+            await pilot.pause(0.05)
+        for n in range(1, len(answers) + 1):
+            t0 = time.perf_counter()
+            app.send(f"question {n}")
+            while n not in app.answers or app.conversation.busy or app.conversation.queue:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            await pilot.pause()
+            times.append(time.perf_counter() - t0)
+            if len(app.answers[n]) < len(answers[n - 1]) * 0.95:
+                raise SystemExit(f"answer {n} incomplete: {len(app.answers[n])} chars")
+    return times
+
+
+async def stream_baseline(text: str) -> float:
+    from textual.app import App, ComposeResult
+    from textual.containers import VerticalScroll
+    from textual.widgets import Markdown
+
+    class Baseline(App):
+        def compose(self) -> ComposeResult:
+            with VerticalScroll():
+                yield Markdown()
+
+    app = Baseline()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(VerticalScroll).anchor()
+        stream = Markdown.get_stream(app.query_one(Markdown))
+        t0 = time.perf_counter()
+        for token in tokens_of(text):
+            await stream.write(token)
+            await asyncio.sleep(0)
+        await stream.stop()
+        await pilot.pause()
+        await pilot.pause()
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--source", choices=["fake-cli", "inproc"], default="fake-cli")
+    parser.add_argument("--tokens", type=int, default=10_000)
+    parser.add_argument("--answers", type=int, default=100)
+    parser.add_argument("--answer-tokens", type=int, default=1000)
+    parser.add_argument("--baseline-tokens", type=int, default=2500)
+    args = parser.parse_args()
+    _isolate()
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  "
+          f"{os.cpu_count()} CPUs  python {platform.python_version()}  source={args.source}")
+
+    long_text = markdown_text(args.tokens)
+    n_long = len(tokens_of(long_text))
+    [ours_long] = asyncio.run(stream_ours(args.source, [long_text]))
+    print(f"ours: {n_long} tokens in {ours_long:.2f} s ({ours_long / n_long * 1e3:.3f} ms/token)"
+          f"  goal <= 5 s: {'PASS' if ours_long <= 5 else 'FAIL'}")
+
+    chat = [markdown_text(args.answer_tokens, seed=i) for i in range(args.answers)]
+    times = asyncio.run(stream_ours(args.source, chat))
+    per_tok = [t / len(tokens_of(a)) * 1e3 for t, a in zip(times, chat, strict=True)]
+    k = max(1, args.answers // 10)
+    first, last = statistics.median(per_tok[:k]), statistics.median(per_tok[-k:])
+    print(f"ours: chat of {args.answers} answers x ~{args.answer_tokens} tokens: first {k} "
+          f"{first:.3f} ms/token, last {k} {last:.3f} ms/token, last/first {last / first:.2f}")
+
+    base_text = markdown_text(args.baseline_tokens)
+    n_base = len(tokens_of(base_text))
+    [ours_same] = asyncio.run(stream_ours(args.source, [base_text]))
+    base = asyncio.run(stream_baseline(base_text))
+    print(f"baseline MarkdownStream: {n_base} tokens in {base:.2f} s; ours {ours_same:.2f} s "
+          f"-> ours is {base / ours_same:.1f}x faster at {n_base} tokens")
+    if args.baseline_tokens != args.tokens:
+        print(f"(baseline at {args.tokens} tokens: run with --baseline-tokens {args.tokens}; "
+              "it is quadratic)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Model and parameters (F10): switch model, download one with progress, change sampling
+parameters. Apply restarts llama-cli; the transcript is kept and recapped to the model."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
+
+FIELDS = [  # (config key, label)
+    ("model", "model (name or .gguf path)"),
+    ("temperature", "temperature"),
+    ("top_p", "top_p"),
+    ("repeat_penalty", "repeat penalty"),
+    ("ctx_size", "context size"),
+    ("threads", "threads (0 = auto)"),
+    ("max_tokens", "max tokens (0 = no limit)"),
+    ("system_prompt", "system prompt"),
+]
+
+
+def registry_names() -> list[str]:
+    try:
+        from neuro_tui.models import registry
+
+        return sorted(registry.entries())
+    except Exception:  # registry unreadable: the screen still works with paths
+        return []
+
+
+class ModelScreen(ModalScreen[dict | None]):
+    """Dismisses with the changed settings (or None)."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply & restart", priority=True),
+        Binding("ctrl+d", "download", "Download model", priority=True),
+    ]
+
+    def __init__(self, config) -> None:
+        super().__init__()
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="model-box") as box:
+            box.border_title = "Model & parameters"
+            names = ", ".join(registry_names())
+            yield Static(f"models: {names}" if names else "", id="model-names", markup=False)
+            with Grid(id="model-grid"):
+                for key, label in FIELDS:
+                    yield Label(label)
+                    yield Input(str(self.config.values.get(key, "")), id=f"f-{key}")
+            yield ProgressBar(id="download-bar", show_eta=True)
+            yield Static("", id="model-msg", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#download-bar").display = False
+        self.query_one("#f-model").focus()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_apply()
+
+    def action_apply(self) -> None:
+        from neuro_tui.config import BY_KEY, coerce
+        from neuro_tui.errors import UsageError
+
+        changes = {}
+        for key, _label in FIELDS:
+            raw = self.query_one(f"#f-{key}", Input).value
+            try:
+                value = coerce(BY_KEY[key], raw, key)
+            except UsageError as error:
+                self.query_one("#model-msg", Static).update(str(error))
+                return
+            if value != self.config.values.get(key):
+                changes[key] = value
+        self.dismiss(changes)
+
+    def action_download(self) -> None:
+        name = self.query_one("#f-model", Input).value.strip()
+        bar = self.query_one("#download-bar", ProgressBar)
+        bar.display = True
+        msg = self.query_one("#model-msg", Static)
+        msg.update(f"downloading {name}…")
+
+        def progress(p) -> None:
+            self.app.call_from_thread(bar.update, total=p.total or None, progress=p.done)
+
+        def work() -> None:
+            from neuro_tui.errors import NeuroError
+            from neuro_tui.models.download import download
+
+            try:
+                path = download(name, progress=progress)
+            except NeuroError as error:
+                self.app.call_from_thread(msg.update, f"download failed: {error}")
+                return
+            self.app.call_from_thread(msg.update, f"downloaded {path}; Ctrl+S to use it")
+
+        self.run_worker(work, thread=True, group="download", exclusive=True)
