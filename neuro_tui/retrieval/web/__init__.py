@@ -1,0 +1,1 @@
+"""Web retrieval: search provider, guarded fetching, isolated extraction, passage ranking."""
