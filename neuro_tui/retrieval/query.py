@@ -22,25 +22,37 @@ def tokens(text: str) -> list[str]:
     return [t for t in (m.lower() for m in _TOKEN.findall(text)) if len(t) <= MAX_TOKEN]
 
 
+STOPWORDS = frozenset("""a an and are as at be but by can could did do does for from has have
+how i if in into is it its me my of on or our should so than that the their them then there
+these they this to was we were what when where which who whom why will with would you your
+please tell explain""".split())
+
+
 def to_tantivy(user_query: str) -> str:
-    """A Tantivy query string equivalent to the user's words ('' when nothing is searchable)."""
+    """A Tantivy query string equivalent to the user's words ('' when nothing is searchable).
+
+    Question words ("how", "does", "the") are dropped when other words remain, and a
+    punctuated word adds its parts as terms besides the phrase, so `heapq.merge` also finds
+    "merge" in heapq.py."""
     text = user_query
     if text.count('"') % 2:
         text = text.replace('"', " ")  # unbalanced: treat quotes as plain punctuation
-    clauses: list[str] = []
-    seen: set[str] = set()
+    parsed: list[tuple[list[str], bool]] = []  # (tokens, quoted)
     for match in _PART.finditer(text):
         phrase, word = match.groups()
         parts = tokens(phrase if phrase is not None else word)
-        if not parts:
+        if parts:
+            parsed.append((parts, phrase is not None))
+    content = [p for p in parsed if p[1] or len(p[0]) > 1 or p[0][0] not in STOPWORDS]
+    clauses: list[str] = []
+    for parts, quoted in content or parsed:
+        if len(parts) == 1:
+            clauses.append(parts[0])
             continue
-        clause = parts[0] if len(parts) == 1 else '"' + " ".join(parts) + '"'
-        if clause not in seen:
-            seen.add(clause)
-            clauses.append(clause)
-        if len(clauses) >= MAX_TERMS:
-            break
-    return " ".join(clauses)
+        clauses.append('"' + " ".join(parts) + '"' + ("" if quoted else "^2"))
+        if not quoted:
+            clauses += [t for t in parts if t not in STOPWORDS]
+    return " ".join(list(dict.fromkeys(clauses))[:MAX_TERMS])
 
 
 def highlight_terms(user_query: str) -> set[str]:
