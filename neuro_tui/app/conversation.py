@@ -86,12 +86,11 @@ class Conversation:
         turn = self.turn
         if self.writer is not None:
             self.writer.user(text)
-        prompt = text
+        prompt, stop_reason, stats, pending = text, "eos", None, None
         try:
             if self.retriever is not None and (self.config.storage or self.web):
                 prompt = await self._retrieve(turn, text)
             self.app.post_message(m.AnswerStarted(turn))
-            stop_reason, stats, pending = "eos", None, None
             async for event in self.session.ask(prompt):
                 if isinstance(event, AnswerText):
                     if pending is None or not pending.extend(event.text):
@@ -122,10 +121,14 @@ class Conversation:
 
     async def _retrieve(self, turn: int, text: str) -> str:
         try:
-            prompt, sources = await asyncio.to_thread(self.retriever, text, self.config, self.web)
-        except NeuroError as error:
-            self.app.notify(f"retrieval failed: {error}", severity="error")
+            prompt, sources, *notes = await asyncio.to_thread(self.retriever, text, self.config,
+                                                              self.web)
+        except Exception as error:  # no sources is better than no answer: say so, go on
+            self.app.notify(f"retrieval failed: {clean(str(error)) or repr(error)}",
+                            severity="error")
             return text
+        for note in (notes[0] if notes else []):
+            self.app.notify(clean(note), severity="warning")
         if self.writer is not None:
             self.writer.sources([s.as_json() for s in sources])
         self.app.post_message(m.SourcesRetrieved(turn, sources))

@@ -1,20 +1,18 @@
 """Retrieval as the app needs it: (question, config, web) -> (prompt, [SourceView]).
 
-Uses the retrieval package's context builder when it is installed (local index + web, with
-numbered sources); until then, the local Tantivy index directly. Runs in a worker thread.
+Local hits come from the Tantivy index (retrieval.search.LocalIndex), web hits from the
+retrieval package's web pipeline when it offers one; retrieval.context.build_context numbers
+the sources and fits them into the model's context. Runs in a worker thread.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from neuro_tui.app.messages import SourceView
-from neuro_tui.errors import NetworkError
 
-MAX_SOURCES = 4
-PASSAGE_CHARS = 900
+LOCAL_HITS = 8
 
 
 @lru_cache(maxsize=4)
@@ -24,43 +22,36 @@ def _index(storage: str):
     return LocalIndex(Path(storage))
 
 
-def _view(number: int, item: Any) -> SourceView:
-    """Anything with the retrieval's fields (Hit or a numbered source) as a SourceView."""
-    get = (lambda k, d=None: item.get(k, d)) if isinstance(item, dict) else (
-        lambda k, d=None: getattr(item, k, d))
-    path = get("url") or get("path") or ""
-    line = get("line_start")
-    location = get("location") or (f"{path}:{line}" if line and not str(path).startswith(
-        "http") else str(path))
-    kind = get("kind") or ("web" if str(path).startswith("http") else "local")
-    return SourceView(get("number", number) or number, get("title") or Path(str(path)).name,
-                      location, get("score"), kind, get("text") or get("snippet") or "",
-                      get("before") or "", get("after") or "")
+def _web_hits(question: str, config) -> tuple[list, list[str]]:
+    """Web passages, or a note saying why there are none (shown to the user)."""
+    from neuro_tui.retrieval import web as web_pkg
 
-
-def build_prompt(question: str, sources: list[SourceView]) -> str:
-    if not sources:
-        return question
-    lines = ["Answer using these numbered sources; cite them like [1].", ""]
-    for src in sources:
-        lines += [f"[{src.number}] {src.title} ({src.location})", src.text[:PASSAGE_CHARS], ""]
-    lines.append(f"Question: {question}")
-    return "\n".join(lines)
-
-
-def retrieve(question: str, config, web: bool) -> tuple[str, list[SourceView]]:
+    search = getattr(web_pkg, "search_web", None)
+    if search is None:
+        return [], ["web search unavailable in this build"]
     try:
-        from neuro_tui.retrieval import context  # the retrieval team's builder
-    except ImportError:
-        context = None
-    if context is not None and hasattr(context, "build_context"):
-        built = context.build_context(question, config=config, web=web)
-        sources = [_view(i, s) for i, s in enumerate(getattr(built, "sources", []), 1)]
-        return getattr(built, "prompt", build_prompt(question, sources)), sources
-    if web:
-        raise NetworkError("web search is not available in this build yet")
-    if not config.storage:
-        return question, []
-    hits = _index(str(config.storage)).search(question, limit=MAX_SOURCES)
-    sources = [_view(i, hit) for i, hit in enumerate(hits, 1)]
-    return build_prompt(question, sources), sources
+        return list(search(question, config)), []
+    except Exception as error:  # offline, provider down, blocked: answer from what we have
+        return [], [f"web search unavailable: {error}"]
+
+
+def to_view(source) -> SourceView:
+    passages = list(getattr(source, "passages", ()))
+    best = max(passages, key=lambda p: p.score) if passages else None
+    text = best.text if best else getattr(source, "passage", "")
+    before = "\n\n".join(p.text for p in passages if best and p.line_start < best.line_start)
+    after = "\n\n".join(p.text for p in passages if best and p.line_start > best.line_start)
+    return SourceView(source.number, source.title or Path(source.path).name, source.location,
+                      source.score, source.origin, text, before, after)
+
+
+def retrieve(question: str, config, web: bool) -> tuple[str, list[SourceView], list[str]]:
+    from neuro_tui.retrieval.context import build_context
+
+    local = _index(str(config.storage)).search(question, limit=LOCAL_HITS) \
+        if config.storage else []
+    web_hits, notes = _web_hits(question, config) if web else ([], [])
+    ctx = build_context(question, local, web_hits, ctx_size=config.ctx_size,
+                        answer_tokens=config.max_tokens, system_prompt=config.system_prompt,
+                        notes=notes)
+    return ctx.prompt, [to_view(s) for s in ctx.sources], list(ctx.notes)

@@ -29,3 +29,19 @@ async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp
         assert "[1] France" in session.asked[0] and session.asked[0].endswith(
             "Question: capital of France")
         assert app.query_one("#sources").option_count == len(retrieved.sources)
+
+
+async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_app, recorder):
+    session = StandInSession(["No sources, sorry."])
+    app = make_app(session)
+    async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press("f8")
+        app.refresh_panes()
+        await pilot.pause(0.05)
+        assert "WEB: queries leave this machine" in str(app.query_one("#status").render())
+        await pilot.press(*"latest news", "enter")
+        await wait_for(pilot, lambda: recorder.of(m.AnswerFinished))
+        assert any("web search unavailable" in str(n.message)
+                   for n in app._notifications)
+        assert session.asked == ["latest news"]
