@@ -12,7 +12,7 @@ import importlib
 import sys
 import warnings
 
-from neuro_tui import __version__
+from neuro_tui import __version__, privacy
 from neuro_tui.errors import EXIT_INTERRUPTED, NeuroError
 
 COMMAND_MODULES = [
@@ -59,6 +59,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    privacy.apply()  # telemetry off before any dependency reads its settings
     warnings.simplefilter("default")
     warnings.formatwarning = lambda message, *_a, **_k: f"warning: {message}\n"
     parser = build_parser()
