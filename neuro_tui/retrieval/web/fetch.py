@@ -93,8 +93,8 @@ def fetch(url: str, guard: AddressGuard, limits: FetchLimits,
             conn.request("GET", target, headers={
                 "User-Agent": USER_AGENT, "Accept": "text/html,text/plain;q=0.8",
                 "Accept-Encoding": "identity"})
-            conn.sock.settimeout(min(limits.read_timeout, max(deadline_at - time.monotonic(),
-                                                              0.01)))
+            sock = conn.sock  # kept: http.client drops conn.sock when the server closes
+            sock.settimeout(min(limits.read_timeout, max(deadline_at - time.monotonic(), 0.01)))
             response = conn.getresponse()
             if response.status in (301, 302, 303, 307, 308):
                 location = response.getheader("Location")
@@ -108,11 +108,13 @@ def fetch(url: str, guard: AddressGuard, limits: FetchLimits,
             mime = ctype.split(";")[0].strip().lower()
             if mime not in limits.content_types:
                 raise FetchError(f"content type {mime or 'missing'} not allowed")
-            body = _read_capped(conn, response, limits, deadline_at)
+            body = _read_capped(sock, response, limits, deadline_at)
             return FetchedPage(url, current, mime, _decode(body, ctype),
                                time.monotonic() - started)
         except (OSError, http.client.HTTPException) as error:
             if isinstance(error, TimeoutError | socket.timeout):
+                if time.monotonic() >= deadline_at - 0.05:
+                    raise FetchError("deadline passed (slow server)") from None
                 raise FetchError("timed out") from None
             raise FetchError(f"{type(error).__name__}: {error}"[:200]) from None
         finally:
@@ -120,7 +122,7 @@ def fetch(url: str, guard: AddressGuard, limits: FetchLimits,
     raise FetchError(f"more than {limits.max_redirects} redirects")
 
 
-def _read_capped(conn, response, limits: FetchLimits, deadline_at: float) -> bytes:
+def _read_capped(sock: socket.socket, response, limits: FetchLimits, deadline_at: float) -> bytes:
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > limits.max_bytes:
         raise FetchError(f"too big ({int(length) // 1_000_000} MB > "
@@ -130,7 +132,7 @@ def _read_capped(conn, response, limits: FetchLimits, deadline_at: float) -> byt
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
             raise FetchError("deadline passed while reading (slow server)")
-        conn.sock.settimeout(min(limits.read_timeout, remaining))
+        sock.settimeout(min(limits.read_timeout, remaining))
         chunk = response.read1(CHUNK)
         if not chunk:
             return b"".join(chunks)
