@@ -1,0 +1,95 @@
+"""One full neuro-tui session in its own process, for test_privacy.py to run under strace.
+
+    python -m tests.integration.privacy_session OUT.json tui "question"
+    python -m tests.integration.privacy_session OUT.json cli ask "question"
+
+`tui` drives the real app (create_app, real LlamaSession and llama-cli) through Textual's
+Pilot; `cli` calls the CLI entry with the given arguments. Configuration comes from the
+NEURO_TUI_* environment. A Python audit hook records every socket.connect made in this
+process (strace -f sees those too, plus llama-cli's and any other child's).
+
+With NEURO_TUI_TEST_SEARCH_URL set, the DuckDuckGo provider asks that loopback URL instead
+(JSON [{title, url}]), so web mode runs the real fetch/extract path without the internet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+CONNECTS: list[dict] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "socket.connect":
+        sock, address = args
+        CONNECTS.append({"family": int(sock.family), "address": repr(address)})
+
+
+def _loopback_provider(url: str) -> None:
+    from urllib.parse import quote
+    from urllib.request import urlopen
+
+    from neuro_tui.retrieval.web import provider
+
+    def search(self, query: str, limit: int) -> list:
+        with urlopen(f"{url}?q={quote(query)}", timeout=5) as response:
+            rows = json.load(response)
+        return [provider.WebResult(r["title"], r["url"]) for r in rows][:limit]
+
+    provider.DuckDuckGoProvider.search = search
+
+
+async def _tui(question: str) -> dict:
+    from neuro_tui import config as config_mod
+    from neuro_tui.app import messages as m
+    from neuro_tui.app.app import create_app
+
+    seen: list = []
+    app = create_app(config_mod.load({}))
+    async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
+        await _until(pilot, lambda: app.conversation.ready or app.conversation.failed, 120)
+        if app.conversation.failed:
+            return {"error": f"session failed: {app.conversation.failed} {app.error}"}
+        await pilot.press(*question, "enter")
+        await _until(pilot, lambda: any(isinstance(x, m.AnswerFinished) for x in seen), 180)
+        answer = "".join(x.text for x in seen if isinstance(x, m.AnswerStreamed))
+        sources = [s.location for x in seen if isinstance(x, m.SourcesRetrieved)
+                   for s in x.sources]
+    return {"answer": answer, "sources": list(dict.fromkeys(sources))}
+
+
+async def _until(pilot, predicate, timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise TimeoutError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def main() -> int:
+    out, mode, *rest = sys.argv[1:]
+    sys.addaudithook(_audit)
+    from neuro_tui import privacy
+
+    privacy.apply()  # as the CLI entry does
+    if url := os.environ.get("NEURO_TUI_TEST_SEARCH_URL"):
+        _loopback_provider(url)
+    if mode == "tui":
+        result = asyncio.run(_tui(rest[0]))
+        code = 0 if "error" not in result else 1
+    else:
+        from neuro_tui.cli import main as cli_main
+
+        code, result = cli_main(rest), {}
+    result["connects"] = CONNECTS
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
