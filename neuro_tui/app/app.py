@@ -12,6 +12,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer
 
 from neuro_tui.app import messages as m
@@ -119,6 +120,12 @@ class NeuroApp(Actions, App):
                 log.rerender()
 
     def refresh_panes(self) -> None:
+        try:
+            self._refresh_panes()
+        except NoMatches:  # a timer firing while the app shuts down
+            pass
+
+    def _refresh_panes(self) -> None:
         conv = self.conversation
         chat = self.query_one(ChatPane)
         extra = f"{len(conv.queue)} queued" if conv.queue else ""
