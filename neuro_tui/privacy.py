@@ -11,6 +11,9 @@ What each setting covers, checked against the installed versions:
   hf_xet           its transfer telemetry runs only inside Xet transfers, which neuro-tui
                    never starts (downloads are plain HTTPS range requests, models/transfer.py).
   pip              PIP_DISABLE_PIP_VERSION_CHECK (the self-update check on every run).
+  llama.cpp        LLAMA_ARG_OFFLINE=1 (newer llama-cli: no model downloads even if asked;
+                   neuro-tui always passes a local -m file, this is defence in depth). The
+                   new llama-cli talks to an internal server it runs on 127.0.0.1: loopback.
   generic          DO_NOT_TRACK=1, the consoledonottrack.com convention some tools honour.
   textual, rich, textual-serve, ddgs, trafilatura, tantivy: no telemetry or update checks
   (textual's devtools client only connects to 127.0.0.1 when TEXTUAL=devtools is set).
@@ -27,6 +30,7 @@ SETTINGS: dict[str, str] = {
     "DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
     "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    "LLAMA_ARG_OFFLINE": "1",
 }
 
 

@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600
 REPO = Path(__file__).resolve().parents[2]
 CONNECT = re.compile(r"^(\d+)\s+connect\(\d+, \{sa_family=(AF_\w+)(.*?)\}, \d+\)")
 EXECVE = re.compile(r'^(\d+)\s+execve\("([^"]+)"')
+BIND = re.compile(r"^(\d+)\s+bind\((\d+), \{sa_family=(AF_INET6?)(.*?)\}, \d+\) = 0")
+LISTEN = re.compile(r"^(\d+)\s+listen\((\d+),")
 INET = re.compile(r'sin6?_port=htons\((\d+)\).*?(?:inet_addr\("([^"]+)"\)|'
                   r'inet_pton\(AF_INET6, "([^"]+)")')
 LOCAL_FAMILIES = {"AF_UNIX", "AF_LOCAL", "AF_NETLINK", "AF_UNSPEC"}  # AF_UNSPEC = disconnect
@@ -48,10 +50,17 @@ def strace() -> str:
     return path
 
 
-def parse_strace(text: str) -> tuple[list[tuple[str, str, int | None]], list[str]]:
-    """([(family, ip or sun_path, port)], [executed paths]) from `strace -f` output."""
-    connects, execs = [], []
+def parse_strace(text: str) -> tuple[list[tuple[str, str, int | None]], list[str], list]:
+    """From `strace -f` output: [(family, ip or sun_path, port)] connected to, [executed
+    paths], and [(ip, port)] of sockets listening (or bound to a fixed port) off loopback."""
+    connects, execs, binds, listens = [], [], [], set()
     for line in text.splitlines():
+        if m := BIND.match(line):
+            if inet := INET.search(m.group(4)):
+                binds.append(((m.group(1), m.group(2)), inet.group(2) or inet.group(3),
+                              int(inet.group(1))))
+        elif m := LISTEN.match(line):
+            listens.add((m.group(1), m.group(2)))
         if m := CONNECT.match(line):
             family, rest = m.group(2), m.group(3)
             if inet := INET.search(rest):
@@ -60,7 +69,9 @@ def parse_strace(text: str) -> tuple[list[tuple[str, str, int | None]], list[str
                 connects.append((family, rest.strip(", "), None))
         elif (m := EXECVE.match(line)) and "= -1" not in line:
             execs.append(m.group(2))
-    return connects, execs
+    exposed = [(ip, port) for key, ip, port in binds if not ipaddress.ip_address(ip).is_loopback
+               and (port != 0 or key in listens)]
+    return connects, execs, exposed
 
 
 def non_local(connects) -> list:
@@ -70,7 +81,7 @@ def non_local(connects) -> list:
 
 def run_traced(strace: str, tmp_path: Path, args: list[str], env: dict[str, str]):
     out, trace = tmp_path / "result.json", tmp_path / "strace.txt"
-    cmd = [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve",
+    cmd = [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve,bind,listen",
            "-e", "signal=none", "-s", "256", "-o", str(trace),
            sys.executable, "-m", "tests.integration.privacy_session", str(out), *args]
     done = subprocess.run(cmd, cwd=REPO, env={**os.environ, **env}, capture_output=True,
@@ -78,7 +89,8 @@ def run_traced(strace: str, tmp_path: Path, args: list[str], env: dict[str, str]
     result = json.loads(out.read_text()) if out.exists() else {}
     assert done.returncode == 0, (f"session failed: {result.get('error')}\n"
                                   f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    connects, execs = parse_strace(trace.read_text())
+    connects, execs, exposed = parse_strace(trace.read_text())
+    assert exposed == [], f"listened off loopback: {exposed}"
     return result, connects, execs, done
 
 
@@ -104,13 +116,19 @@ def _assert_llama_cli_traced(execs: list[str], cli: Path) -> None:
     assert any(Path(e).name == cli.name for e in execs), f"llama-cli never ran: {execs}"
 
 
+@pytest.fixture(params=["old", "new"])
+def llama_cli(request) -> Path:
+    """Both protocols: 0.3.16 (old) and 0.3.36, whose llama-cli runs an internal server."""
+    return request.getfixturevalue(f"llama_cli_{request.param}")
+
+
 @pytest.mark.parametrize("mode", ["tui", "ask"])
-def test_web_off_nothing_but_loopback(strace, tmp_path, llama_cli_old, smollm2, mode):
+def test_web_off_nothing_but_loopback(strace, tmp_path, llama_cli, smollm2, mode):
     question = "Name one colour."
     args = ["tui", question] if mode == "tui" else one_shot_args(question)
     result, connects, execs, done = run_traced(
-        strace, tmp_path, args, session_env(llama_cli_old, smollm2))
-    _assert_llama_cli_traced(execs, llama_cli_old)
+        strace, tmp_path, args, session_env(llama_cli, smollm2))
+    _assert_llama_cli_traced(execs, llama_cli)
     answer = result.get("answer") if mode == "tui" else done.stdout
     assert answer and answer.strip(), "no answer: the session did not really run"
     assert non_local(connects) == [], f"left the machine: {non_local(connects)}"
