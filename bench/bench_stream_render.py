@@ -39,13 +39,32 @@ def _isolate() -> None:
     os.environ["NEURO_TUI_DATA_DIR"] = str(home / "data")
 
 
+def count_tokens(source: str, text: str) -> int:
+    if source == "fake-cli":
+        from fake_cli_session import fake_token_count
+
+        return fake_token_count(text)
+    return len(tokens_of(text))
+
+
+def text_for(source: str, target: int, seed: int = 7) -> str:
+    """Seeded Markdown with at least `target` tokens as the producer cuts them."""
+    size = target
+    while True:
+        text = markdown_text(size, seed)
+        n = count_tokens(source, text)
+        if n >= target:
+            return text
+        size = int(size * target / n) + 50
+
+
 def make_session(source: str, answers: list[str]):
     if source == "inproc":
         from tests.tui.stand_in import StandInSession
 
         session = StandInSession(answers)
         return session
-    from bench.fake_cli_session import fake_cli_session
+    from fake_cli_session import fake_cli_session
 
     return fake_cli_session(answers)
 
@@ -112,22 +131,22 @@ def main() -> None:
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  "
           f"{os.cpu_count()} CPUs  python {platform.python_version()}  source={args.source}")
 
-    long_text = markdown_text(args.tokens)
-    n_long = len(tokens_of(long_text))
+    long_text = text_for(args.source, args.tokens)
+    n_long = count_tokens(args.source, long_text)
     [ours_long] = asyncio.run(stream_ours(args.source, [long_text]))
     print(f"ours: {n_long} tokens in {ours_long:.2f} s ({ours_long / n_long * 1e3:.3f} ms/token)"
           f"  goal <= 5 s: {'PASS' if ours_long <= 5 else 'FAIL'}")
 
-    chat = [markdown_text(args.answer_tokens, seed=i) for i in range(args.answers)]
+    chat = [text_for(args.source, args.answer_tokens, seed=i) for i in range(args.answers)]
     times = asyncio.run(stream_ours(args.source, chat))
-    per_tok = [t / len(tokens_of(a)) * 1e3 for t, a in zip(times, chat, strict=True)]
+    per_tok = [t / count_tokens(args.source, a) * 1e3 for t, a in zip(times, chat, strict=True)]
     k = max(1, args.answers // 10)
     first, last = statistics.median(per_tok[:k]), statistics.median(per_tok[-k:])
     print(f"ours: chat of {args.answers} answers x ~{args.answer_tokens} tokens: first {k} "
           f"{first:.3f} ms/token, last {k} {last:.3f} ms/token, last/first {last / first:.2f}")
 
-    base_text = markdown_text(args.baseline_tokens)
-    n_base = len(tokens_of(base_text))
+    base_text = text_for(args.source, args.baseline_tokens)
+    n_base = count_tokens(args.source, base_text)
     [ours_same] = asyncio.run(stream_ours(args.source, [base_text]))
     base = asyncio.run(stream_baseline(base_text))
     print(f"baseline MarkdownStream: {n_base} tokens in {base:.2f} s; ours {ours_same:.2f} s "

@@ -1,0 +1,106 @@
+"""The real app in a real terminal: tmux, the real llama-cli and SmolLM2.
+
+Types a question, waits for the streamed answer and the timing overlay's numbers, stops a
+long answer with Esc, asks a follow-up, quits with Ctrl+Q, and checks the saved chat.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+VENV_BIN = Path(sys.executable).parent
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+class Pane:
+    def __init__(self, name: str):
+        self.name = name
+
+    def screen(self) -> str:
+        return tmux("capture-pane", "-t", self.name, "-p")
+
+    def keys(self, *keys: str) -> None:
+        tmux("send-keys", "-t", self.name, *keys)
+
+    def type(self, text: str) -> None:
+        tmux("send-keys", "-t", self.name, "-l", text)
+
+    def wait(self, pattern: str, timeout: float = 60) -> re.Match:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if match := re.search(pattern, self.screen()):
+                return match
+            time.sleep(0.2)
+        raise AssertionError(f"{pattern!r} not on screen after {timeout}s:\n{self.screen()}")
+
+
+@pytest.fixture
+def app_pane(llama_cli_old, smollm2, isolated_dirs):
+    if not shutil.which("tmux"):
+        pytest.skip("tmux not installed")
+    name = f"neuro-tui-test-{os.getpid()}"
+    env = {k: os.environ[k] for k in ("NEURO_TUI_CONFIG_DIR", "NEURO_TUI_DATA_DIR",
+                                      "NEURO_TUI_RUNTIME_DIR", "NEURO_BITNET_MODELS_DIR")}
+    env |= {"NEURO_TUI_SEED": "7", "NEURO_TUI_THREADS": "1", "NEURO_TUI_MAX_TOKENS": "200",
+            "NEURO_TUI_CTX_SIZE": "2048", "TERM": "xterm-256color"}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    command = (f"env {exports} {VENV_BIN / 'neuro-tui'} --model {shlex.quote(str(smollm2))} "
+               f"--cli {shlex.quote(str(llama_cli_old))}")
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", command)
+    pane = Pane(name)
+    yield pane
+    subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def test_ask_see_timing_stop_and_follow_up(app_pane, isolated_dirs):
+    pane = app_pane
+    pane.wait(r"\bready\b", timeout=120)
+    pane.keys("F2")
+    pane.wait(r"Timing \(F2\)")
+    pane.type("What is the capital of France?")
+    pane.keys("Enter")
+    pane.wait(r"› What is the capital of France\?")
+    note = pane.wait(r"(\d+) tokens · ([\d.]+) tok/s · TTFT (\d+) ms", timeout=120)
+    assert int(note.group(1)) > 0 and float(note.group(2)) > 0
+    screen = pane.screen()
+    assert re.search(r"TTFT\s+\d+ ms", screen), screen
+    assert re.search(r"tok/s\s+[\d.]+", screen), screen
+    assert re.search(r"load\s+\d+", screen), screen
+
+    pane.type("Write a very long story about a dragon who learns to cook.")
+    pane.keys("Enter")
+    pane.wait(r"state\s+generating", timeout=60)
+    time.sleep(1.0)
+    pane.keys("Escape")
+    pane.wait(r"stopped", timeout=30)
+
+    pane.type("Thanks. Now name one city in Germany.")
+    pane.keys("Enter")
+    pane.wait(r"› Thanks\. Now name one city in Germany\.")
+    end = time.monotonic() + 120
+    while len(re.findall(r"tokens · [\d.]+ tok/s", pane.screen())) < 2:
+        assert time.monotonic() < end, pane.screen()
+        time.sleep(0.3)
+    pane.keys("C-q")
+    time.sleep(1.5)
+
+    from neuro_tui import sessions
+
+    [info] = sessions.list_sessions()
+    users = [m.content for m in info.messages if m.role == "user"]
+    assert users[0] == "What is the capital of France?" and len(users) == 3
+    stops = [m.stop_reason for m in info.messages if m.role == "assistant"]
+    assert stops[1] == "interrupted"
