@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_runner import GracefulExit
 from textual_serve.server import Server, to_int
 
@@ -55,6 +56,14 @@ def _page_template() -> str:
 
     path = Path(textual_serve.__file__).parent / "templates" / "app_index.html"
     return _FONTS_LINK.sub("", path.read_text(encoding="utf-8"))
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access log without query strings: the token must not end up in logs."""
+
+    def log(self, request, response, time: float) -> None:
+        self.logger.info('%s "%s %s" %s (%.0f ms)', request.remote, request.method,
+                         request.path, response.status, time * 1000)
 
 
 class GuardedServer(Server):
@@ -138,6 +147,7 @@ class GuardedServer(Server):
             loop.add_signal_handler(sig, self.request_exit)
         try:
             web.run_app(self._make_app(), host=self.host, port=self.port,
-                        handle_signals=False, loop=loop, print=lambda *_a: None)
+                        handle_signals=False, loop=loop, print=lambda *_a: None,
+                        access_log_class=PathOnlyAccessLogger)
         except GracefulExit:
             pass

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.chromium import Browser, find_chromium, free_port
@@ -62,13 +63,19 @@ def _start(args: list[str], env_extra: dict[str, str], logs: Path):
 
 
 def _stop(proc: subprocess.Popen) -> str:
-    """Stop the server (SIGTERM, as Ctrl+C would) and return its stderr."""
+    """Stop the server (SIGTERM, as Ctrl+C would) and return its stderr. Every app process
+    it started (and their llama-cli) must be gone afterwards: no orphans."""
+    children = psutil.Process(proc.pid).children(recursive=True)
     proc.terminate()
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    _gone, alive = psutil.wait_procs(children, timeout=15)
+    for orphan in alive:
+        orphan.kill()
+    assert not alive, f"serve left processes behind: {[p.pid for p in alive]}"
     return proc.logs[1].read_text()
 
 
@@ -135,6 +142,8 @@ async def test_off_loopback_needs_the_printed_token(chromium, fake_llama_cli, sm
     finally:
         err = _stop(proc)
     assert "warning: serving on 0.0.0.0" in err and "generated an access token" in err
+    logs = proc.logs[0].read_text() + err
+    assert logs.count(token) == 1  # printed once in the URL, never in the access log
 
 
 async def _body_text(browser: Browser) -> str:
