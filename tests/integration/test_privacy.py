@@ -80,12 +80,15 @@ def non_local(connects) -> list:
 
 
 def run_traced(strace: str, tmp_path: Path, args: list[str], env: dict[str, str]):
+    stdin = None
+    if args[:3] == ["cli", "chat", "--plain"]:
+        args, stdin = args[:3], args[3] + "\n"
     out, trace = tmp_path / "result.json", tmp_path / "strace.txt"
     cmd = [strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect,execve,bind,listen",
            "-e", "signal=none", "-s", "256", "-o", str(trace),
            sys.executable, "-m", "tests.integration.privacy_session", str(out), *args]
     done = subprocess.run(cmd, cwd=REPO, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=540)
+                          text=True, timeout=540, input=stdin)
     result = json.loads(out.read_text()) if out.exists() else {}
     assert done.returncode == 0, (f"session failed: {result.get('error')}\n"
                                   f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
@@ -108,7 +111,7 @@ def one_shot_args(question: str) -> list[str]:
     if "ask" in commands:
         return ["cli", "ask", question]
     if "chat" in commands:
-        return ["cli", "chat", "--plain"]  # reads the question from stdin
+        return ["cli", "chat", "--plain", question]  # run_traced sends it on stdin
     pytest.skip("neither `neuro-tui ask` nor `chat --plain` exists yet")
 
 
