@@ -13,7 +13,8 @@ _SEQUENCES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
     r"|\x1b[\]PX^_].*?(?:\x07|\x1b\\|$)"  # OSC / DCS / SOS / PM / APC up to ST or BEL
     r"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    r"|[\x9b\x9d\x90].*?(?:\x07|\x9c|$)",  # 8-bit CSI/OSC/DCS
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|[\x9d\x90].*?(?:\x07|\x9c|$)",  # 8-bit OSC/DCS
     re.DOTALL,
 )
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
