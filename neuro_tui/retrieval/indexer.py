@@ -8,18 +8,21 @@ so a killed run keeps everything up to its last commit and the next run resumes 
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing as mp
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
 
 from neuro_tui.retrieval import store
-from neuro_tui.retrieval.chunking import chunk_text
-from neuro_tui.retrieval.loaders import MAX_BYTES, Skipped, load
+from neuro_tui.retrieval.loaders import MAX_BYTES
+from neuro_tui.retrieval.prepare import Prepared, prepare, prepare_args
 
 SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".venv", ".tox"}
 COMMIT_SECONDS = 2.0
@@ -67,39 +70,40 @@ def walk(paths: Iterable[Path], recursive: bool) -> Iterator[str]:
                     yield full
 
 
-def _read(path: str, size: int, max_bytes: int) -> tuple[bytes | None, str]:
-    """(content, hash); content None for a file too big to read (hashed by size only)."""
-    if size > max_bytes and not path.endswith(".gz"):
-        return None, f"skip:too big:{size}"
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    return raw, hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _passage_docs(path: str, max_bytes: int, raw: bytes | None) -> list[tantivy.Document]:
-    if raw is None:
-        raise Skipped("too big")
-    doc = load(Path(path), max_bytes, raw)
-    return [
-        tantivy.Document(key=f"{path}#{c.n}", path=path, doctype="passage", title=doc.title,
-                         heading=c.heading, body=c.text, line_start=c.line_start,
-                         line_end=c.line_end)
-        for c in chunk_text(doc.text, doc.kind)
-    ]
+def _prepared(todo: list[tuple[str, str | None, int]], workers: int) -> Iterator[Prepared]:
+    """Results in input order; a bounded window of work in flight keeps memory flat."""
+    if workers <= 1 or len(todo) < 8:
+        for item in todo:
+            yield prepare(*item)
+        return
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
+    window: deque = deque()
+    items = iter(todo)
+    try:
+        for item in items:
+            window.append(pool.submit(prepare_args, item))
+            if len(window) >= 8 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
-                max_bytes: int = MAX_BYTES, threads: int = 2,
+                max_bytes: int = MAX_BYTES, threads: int = 2, workers: int | None = None,
                 progress: Callable[[Progress], None] | None = None) -> IndexReport:
     """Bring the index at `storage` up to date with `paths`; returns what happened."""
     started = time.perf_counter()
     index = store.open_index(storage, create=True)
     writer = store.open_writer(index, storage, threads)
     report = IndexReport()
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     try:
         known = store.file_states(index)
         files = list(dict.fromkeys(walk(paths, recursive)))
@@ -109,59 +113,62 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
             writer.delete_documents_by_term("path", gone)
             writer.delete_documents_by_term("file_key", gone)
             report.removed += 1
+        todo, done = [], 0
+        for path in files:  # unchanged on mtime+size: no read at all
+            old = known.get(path)
+            try:
+                st = os.stat(path)
+            except OSError:
+                st = None
+            if old and st and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                report.unchanged += 1
+                done += 1
+                if old.hash.startswith("skip:"):
+                    report.skipped.setdefault(old.hash[5:].split(":")[0], []).append(path)
+            else:
+                todo.append((path, old.hash if old else None, max_bytes))
         last_commit = time.monotonic()
-        for done, path in enumerate(files, 1):
-            _index_one(writer, path, known.get(path), max_bytes, report)
+        for item in _prepared(todo, workers):
+            _apply(writer, item, known.get(item.path), report)
+            done += 1
             if progress:
-                progress(Progress(done, len(files), report.bytes, path))
+                progress(Progress(done, len(files), report.bytes, item.path))
             if time.monotonic() - last_commit > COMMIT_SECONDS:
                 writer.commit()
                 last_commit = time.monotonic()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenProcessPool):
         writer.commit()  # keep every finished file; the next run resumes after them
-        raise
+        raise KeyboardInterrupt from None
     writer.commit()
     writer.wait_merging_threads()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _index_one(writer: tantivy.IndexWriter, path: str, old: store.FileState | None,
-               max_bytes: int, report: IndexReport) -> None:
-    try:
-        st = os.stat(path)
-    except OSError as error:
-        report.skipped.setdefault("unreadable", []).append(f"{path}: {error.strerror}")
+def _apply(writer: tantivy.IndexWriter, item: Prepared, old: store.FileState | None,
+           report: IndexReport) -> None:
+    """Write one prepared file: its passages and its file document go in together."""
+    path = item.path
+    if item.status == "unreadable":
+        report.skipped.setdefault("unreadable", []).append(f"{path}: {item.reason}")
         return
-    if old and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
-        report.unchanged += 1
-        if old.hash.startswith("skip:"):
-            report.skipped.setdefault(old.hash[5:].split(":")[0], []).append(path)
-        return
-    try:
-        raw, digest = _read(path, st.st_size, max_bytes)
-    except OSError as error:
-        report.skipped.setdefault("unreadable", []).append(f"{path}: {error.strerror}")
-        return
-    state = store.FileState(st.st_mtime_ns, st.st_size, digest)
+    state = store.FileState(item.mtime_ns, item.size, item.hash)
     writer.delete_documents_by_term("file_key", path)
-    if old and old.hash == digest:  # touched, not changed: refresh the bookkeeping only
+    if item.status == "touched":
         writer.add_document(store.file_doc(path, state))
         report.unchanged += 1
         return
     writer.delete_documents_by_term("path", path)
-    try:
-        docs = _passage_docs(path, max_bytes, raw)
-    except Skipped as skip:
-        report.skipped.setdefault(skip.reason, []).append(path)
-        state = store.FileState(st.st_mtime_ns, st.st_size, f"skip:{skip.reason}")
-        docs = []
-    for doc in docs:
-        writer.add_document(doc)
+    if item.status == "skipped":
+        report.skipped.setdefault(item.reason, []).append(path)
+    for n, heading, text, line_start, line_end in item.chunks:
+        writer.add_document(tantivy.Document(
+            key=f"{path}#{n}", path=path, doctype="passage", title=item.title, heading=heading,
+            body=text, line_start=line_start, line_end=line_end))
     writer.add_document(store.file_doc(path, state))
-    report.bytes += st.st_size
-    report.passages += len(docs)
+    report.bytes += item.size
+    report.passages += len(item.chunks)
     if old:
         report.updated += 1
-    elif docs:
+    elif item.chunks:
         report.added += 1
