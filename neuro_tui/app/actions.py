@@ -141,7 +141,7 @@ class Actions:
 
         def chosen(session_id: str | None) -> None:
             if session_id:
-                self.notify(f"resume with: neuro-tui --resume {session_id}")
+                self.resume_chat(session_id)
 
         self.push_screen(SessionsScreen(), chosen)
 
@@ -201,6 +201,26 @@ class Actions:
         names = sorted(self.available_themes)
         self.theme = names[(names.index(self.theme) + 1) % len(names)]
         self.notify(f"theme: {self.theme}")
+
+    def resume_chat(self, session_id: str) -> None:
+        """Switch to a saved chat: its transcript on screen, a fresh model given a recap."""
+        from neuro_tui import sessions
+
+        if self.conversation.busy:
+            self.notify("stop the answer first (Esc)", severity="warning")
+            return
+        info = sessions.find(session_id)
+        conv = self.conversation
+        if conv.writer is not None:
+            conv.writer.close()
+            conv.writer = sessions.SessionWriter.resume(info)
+        self.query_one(ChatPane).log.clear()
+        self.answers, self.sources, self.questions = {}, {}, {}
+        self.query_one(SourcesPane).show([])
+        self.restore(info)
+        conv.queue.clear()
+        self.run_worker(conv.restart(sessions.recap(info.messages) or None), group="session",
+                        exclusive=True)
 
     def restore(self, info) -> None:
         """Show a resumed chat's transcript (the model got a recap in its system prompt)."""

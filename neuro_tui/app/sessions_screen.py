@@ -52,6 +52,8 @@ class SessionsScreen(ModalScreen[str | None]):
         ol.add_options([Option(_label(s), id=s.id) for s in self.items])
         if not self.items:
             ol.add_option(Option("no saved chats yet", disabled=True))
+        else:
+            ol.highlighted = 0
         ol.focus()
 
     @property

@@ -94,3 +94,33 @@ async def test_every_message_is_saved_and_resume_restores(make_app):
         await wait_for(pilot, lambda: again.test_session.asked)
         await wait_for(pilot, lambda: not again.conversation.busy)
     assert len(sessions.find(info.id).messages) == 4
+
+
+async def test_sessions_screen_resumes_a_chat_in_place(tui_config):
+    from neuro_tui.app.app import create_app
+    from tests.tui.stand_in import StandInSession
+
+    first = create_app(tui_config, lambda _c: StandInSession(["Rome."]), retriever=None)
+    async with first.run_test(size=(100, 30)) as pilot:
+        await ask(pilot, first, "capital of Italy?")
+    made = []
+
+    def factory(config):
+        made.append(config)
+        return StandInSession(["Berlin."])
+
+    app = create_app(tui_config, factory, retriever=None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(made) == 2 and app.conversation.ready)
+        text = "\n".join(app.query_one("MarkdownLog").text_lines())
+        assert "› capital of Italy?" in text and "Rome." in text
+        assert "capital of Italy?" in made[1].system_prompt
+        await pilot.press(*"and Germany?", "enter")
+        await wait_for(pilot, lambda: 2 in app.answers and not app.conversation.busy)
+    [info] = sessions.list_sessions()
+    assert [m.content for m in info.messages] == ["capital of Italy?", "Rome.", "and Germany?",
+                                                  "Berlin."]
