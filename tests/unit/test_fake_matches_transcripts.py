@@ -117,7 +117,8 @@ def test_bitnet_framing(fake_llama_cli, tmp_path, transcripts_dir, name, color):
     first, segments = _segments(bitnet_steps(root / f"{name}.events.jsonl"))
     segments = segments[:2] if name == "smollm2_cnv_t1" else segments[:1]
     answers = [_answer_of(real, sent, color) for sent, real in segments]
-    args = ["-cnv", "-p", "You are a helpful assistant", "-n", "-1"] + (["--color"] if color else [])
+    args = ["-cnv", "-p", "You are a helpful assistant", "-n", "-1"]
+    args += ["--color"] if color else []
     run = Run(fake_llama_cli, "bitnet", args, answers, tmp_path)
     _check(run, first, segments, color)
 
