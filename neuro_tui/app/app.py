@@ -147,7 +147,13 @@ def create_app(config, session_factory: Callable[[Any], Any] | None = None, *,
     """Build the app; tests pass a temp config and (optionally) their own session factory."""
     from neuro_tui import sessions
     from neuro_tui.app import themes
-    from neuro_tui.app.wiring import default_retriever, default_session_factory
+    from neuro_tui.app.wiring import (
+        default_retriever,
+        default_session_factory,
+        prepare_child_processes,
+    )
+
+    prepare_child_processes()
 
     info = sessions.find(resume) if resume else None
     writer = None

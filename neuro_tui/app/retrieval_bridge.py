@@ -1,8 +1,8 @@
-"""Retrieval as the app needs it: (question, config, web) -> (prompt, [SourceView]).
+"""Retrieval as the app needs it: (question, config, web) -> (prompt, [SourceView], notes).
 
-Local hits come from the Tantivy index (retrieval.search.LocalIndex), web hits from the
-retrieval package's web pipeline when it offers one; retrieval.context.build_context numbers
-the sources and fits them into the model's context. Runs in a worker thread.
+The retrieval package's Retriever does the work (local Tantivy hits, web search when on,
+numbered sources that fit the context); we keep one per setting so its caches live for
+the session, and turn its sources into what the panes show. Runs in a worker thread.
 """
 
 from __future__ import annotations
@@ -12,30 +12,20 @@ from pathlib import Path
 
 from neuro_tui.app.messages import SourceView
 
-LOCAL_HITS = 8
-
 
 @lru_cache(maxsize=4)
-def _index(storage: str):
-    from neuro_tui.retrieval.search import LocalIndex
+def _retriever(storage: str, web: bool, allow_private: bool, web_results: int):
+    from neuro_tui.config import Config
+    from neuro_tui.retrieval.pipeline import Retriever
 
-    return LocalIndex(Path(storage))
-
-
-def _web_hits(question: str, config) -> tuple[list, list[str]]:
-    """Web passages, or a note saying why there are none (shown to the user)."""
-    from neuro_tui.retrieval import web as web_pkg
-
-    search = getattr(web_pkg, "search_web", None)
-    if search is None:
-        return [], ["web search unavailable in this build"]
-    try:
-        return list(search(question, config)), []
-    except Exception as error:  # offline, provider down, blocked: answer from what we have
-        return [], [f"web search unavailable: {error}"]
+    config = Config()
+    config.values.update(storage=storage, web=web, allow_private=allow_private,
+                         web_results=web_results)
+    return Retriever.from_config(config)
 
 
 def to_view(source) -> SourceView:
+    """The best passage is the one shown; the source's other passages are its neighbours."""
     passages = list(getattr(source, "passages", ()))
     best = max(passages, key=lambda p: p.score) if passages else None
     text = best.text if best else getattr(source, "passage", "")
@@ -46,12 +36,14 @@ def to_view(source) -> SourceView:
 
 
 def retrieve(question: str, config, web: bool) -> tuple[str, list[SourceView], list[str]]:
-    from neuro_tui.retrieval.context import build_context
-
-    local = _index(str(config.storage)).search(question, limit=LOCAL_HITS) \
-        if config.storage else []
-    web_hits, notes = _web_hits(question, config) if web else ([], [])
-    ctx = build_context(question, local, web_hits, ctx_size=config.ctx_size,
-                        answer_tokens=config.max_tokens, system_prompt=config.system_prompt,
-                        notes=notes)
+    retriever = _retriever(str(config.storage or ""), bool(web), bool(config.allow_private),
+                           int(config.web_results))
+    if not retriever.enabled:
+        return question, [], []
+    ctx = retriever.context(question, ctx_size=config.ctx_size,
+                            answer_tokens=config.max_tokens or 512,
+                            system_prompt=config.system_prompt)
     return ctx.prompt, [to_view(s) for s in ctx.sources], list(ctx.notes)
+
+
+__all__ = ["retrieve", "to_view"]

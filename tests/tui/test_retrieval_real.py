@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+
+import pytest
+
 from neuro_tui.app import messages as m
 from neuro_tui.retrieval.indexer import index_paths
 from tests.tui.conftest import wait_for
@@ -31,7 +36,71 @@ async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp
         assert app.query_one("#sources").option_count == len(retrieved.sources)
 
 
-async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_app, recorder):
+@pytest.fixture
+def web_provider(monkeypatch):
+    """Web search answered by a StaticProvider (no internet in tests); pages on loopback."""
+    from neuro_tui.app import retrieval_bridge
+    from neuro_tui.retrieval import pipeline
+    from neuro_tui.retrieval.web.provider import StaticProvider
+
+    holder = {}
+    monkeypatch.setattr(pipeline, "DuckDuckGoProvider", lambda: holder["provider"])
+    retrieval_bridge._retriever.cache_clear()
+    yield lambda provider: holder.__setitem__("provider", provider) or StaticProvider
+    retrieval_bridge._retriever.cache_clear()
+
+
+@pytest.fixture
+def loopback_page():
+    page = (b"<html><head><title>The Seine</title></head><body><article><h1>The Seine</h1>"
+            b"<p>The Seine is a 777 km river flowing through Paris into the English Channel."
+            b" Its banks in Paris are a UNESCO World Heritage Site.</p>" * 3 +
+            b"</article></body></html>")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/seine"
+    server.shutdown()
+
+
+async def test_web_sources_from_loopback_page(make_app, recorder, web_provider, loopback_page,
+                                              tui_config):
+    from neuro_tui.retrieval.web.provider import StaticProvider, WebResult
+
+    web_provider(StaticProvider([WebResult("The Seine", loopback_page)]))
+    tui_config.values["allow_private"] = True
+    session = StandInSession(["The Seine is 777 km long [1]."])
+    app = make_app(session)
+    async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press("f8")
+        await pilot.press(*"how long is the Seine river", "enter")
+        await wait_for(pilot, lambda: recorder.of(m.AnswerFinished), timeout=30)
+        notes = [str(n.message) for n in app._notifications]
+        assert len(recorder.of(m.SourcesRetrieved)) == 1, notes
+        [retrieved] = recorder.of(m.SourcesRetrieved)
+        assert retrieved.sources and retrieved.sources[0].kind == "web", notes
+        assert retrieved.sources[0].location == loopback_page
+        assert "777 km" in retrieved.sources[0].text
+        assert loopback_page in session.asked[0]
+
+
+async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_app, recorder,
+                                                                           web_provider):
+    from neuro_tui.retrieval.web.provider import StaticProvider
+
+    web_provider(StaticProvider([], fail="no network"))
     session = StandInSession(["No sources, sorry."])
     app = make_app(session)
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
