@@ -58,7 +58,7 @@ def extract_pages(pages: list[tuple[str, str]], timeout: float,
     ctx = _context()
     workers = workers or max(1, os.cpu_count() or 1)
     deadline = time.monotonic() + timeout
-    queue = list(pages)
+    queue = sorted(pages, key=lambda page: -len(page[0]))  # biggest first: shortest makespan
     running: dict[Connection, tuple[str, mp.Process]] = {}
     results: dict[str, ExtractedPage | str] = {}
     try:
