@@ -1,0 +1,205 @@
+"""LlamaSession: one live llama-cli conversation over a pty (implements engine.base.ChatSession).
+
+Public API (stable; the TUI, `ask` and `chat --plain` rely on it):
+    s = LlamaSession(spec: SessionSpec)          # nothing spawned yet; state IDLE
+    await s.start()        # spawn, wait for the first prompt; MissingError (binary missing, model
+                           # fails to load: the log's reason) or GenerationError (load timeout)
+    async for ev in s.ask(text):   # ValueError if empty, RuntimeError if not READY/STOPPED
+        AnswerText(text)           # fragments, control sequences stripped
+        ContextWarning(used, size) # once, before llama-cli's context would silently wrap
+        SessionError(kind=...)     # "crash" (partial answer kept, exit code/signal, log
+                                   # tail), "hang" (no byte for spec.hang_timeout_s),
+                                   # "context" (request exceeds the context)
+        TurnStats(...)             # last event of a turn unless crash/hang; stop_reason
+                                   # "eos" | "max_tokens" | "interrupted"
+    await s.interrupt()    # Ctrl+C: the answer stops, the process stays; returns at once,
+                           # the ask() iterator then ends with stop_reason "interrupted"
+    await s.restart(recap=None)  # fresh process; earlier turns go to the model as a recap in
+                           # the system prompt (auto-built from s.history when None);
+                           # s.notice says so for the user
+    await s.close()        # EOF, then SIGHUP, then SIGKILL to the process group; reaped
+    s.state (SessionState), s.stats (timing.LiveStats, live), s.log_path (llama-cli stderr),
+    s.history (list[Exchange]: user, answer, partial), s.warnings (params not honoured),
+    s.notice (str | None), s.perf() (llama-cli's perf lines from the log, after exit)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import signal
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from neuro_tui import paths
+from neuro_tui.engine import args as argmod
+from neuro_tui.engine.events import Flavor, SessionState
+from neuro_tui.engine.loglines import ErrorLine, Perf, classify_line, load_failure_reason
+from neuro_tui.engine.params import SessionSpec
+from neuro_tui.engine.protocol import Ready, StreamParser
+from neuro_tui.engine.ptyproc import PtyProcess
+from neuro_tui.engine.recap import build_recap
+from neuro_tui.engine.sanitize import prepare
+from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
+from neuro_tui.engine.turn import run_turn
+from neuro_tui.errors import GenerationError, MissingError
+
+_LIVE: weakref.WeakSet = weakref.WeakSet()
+
+
+@dataclass
+class Exchange:
+    user: str
+    answer: str
+    partial: bool = False  # cut off by a crash/hang (interrupts and max_tokens are not)
+
+
+class LlamaSession:
+    def __init__(self, spec: SessionSpec):
+        self.spec = spec
+        self.stats = LiveStats(ctx_size=spec.params.ctx_size)
+        self.history: list[Exchange] = []
+        self.warnings: list[str] = []
+        self.notice: str | None = None
+        self._proc: PtyProcess | None = None
+        self._parser: StreamParser | None = None
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._turn = 0
+        self._spawns = 0
+        self._system: str = spec.params.system_prompt
+        self._interrupting = False
+        self._ctx: ContextTracker | None = None
+        self._probe = ProcessProbe(None)
+        self._ctrl_c_stops = False
+        _LIVE.add(self)
+
+    @property
+    def state(self) -> SessionState:
+        return self.stats.state
+
+    @property
+    def log_path(self) -> Path | None:
+        return self._proc.log_path if self._proc else None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        binary = self.spec.binary
+        if not (Path(binary).is_file() and os.access(binary, os.X_OK)):
+            self.stats.state = SessionState.CRASHED
+            raise MissingError(f"llama-cli not found or not executable: {binary}",
+                               hint="neuro-tui runtime install")
+        argv = argmod.build_argv(self.spec, self._system)
+        self.warnings, self._ctrl_c_stops = argv.notes, argv.stop_with_ctrl_c
+        self._parser = StreamParser(self.spec.flavor, color=True)
+        self._queue = asyncio.Queue()
+        self._spawns += 1
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = f"llama-{stamp}-{os.getpid()}-{self._spawns}.log"
+        log = (self.spec.log_dir or paths.logs_dir()) / name
+        self._proc = PtyProcess(argv.argv, log, self._on_read)
+        self.stats.state = SessionState.LOADING
+        t0 = time.monotonic()
+        self._proc.spawn()
+        errors: list[str] = []
+        deadline = t0 + self.spec.load_timeout_s
+        while True:
+            try:
+                left = max(0.01, deadline - time.monotonic())
+                item = await asyncio.wait_for(self._queue.get(), left)
+            except TimeoutError:
+                await self._proc.end()
+                self.stats.state = SessionState.CRASHED
+                raise GenerationError(
+                    f"llama-cli was not ready after {self.spec.load_timeout_s:.0f} s",
+                    hint=f"log: {log}") from None
+            if item is None:
+                await self._proc.wait_exit(2.0)
+                await self._proc.end()
+                self.stats.state = SessionState.CRASHED
+                reason = (load_failure_reason(self._proc.log_tail(200))
+                          or (errors[0] if errors else self._exit_text()))
+                raise MissingError(
+                    f"llama-cli could not load {Path(self.spec.model).name}: {reason}",
+                    hint=f"log: {log}")
+            events = item[1]
+            errors += [e.text for e in events if isinstance(e, ErrorLine)]
+            if any(isinstance(e, Ready) for e in events):
+                break
+        self.stats.load_ms = (time.monotonic() - t0) * 1000
+        self._ctx = ContextTracker(self.stats, self.spec.params.ctx_size, self._system)
+        self._probe = ProcessProbe(self._proc.pid)
+        self._probe.sample(self.stats)
+        self.stats.state = SessionState.READY
+
+    def _on_read(self, data: bytes | None) -> None:
+        if data is None:
+            self._queue.put_nowait(None)
+            return
+        self._queue.put_nowait((time.monotonic(), self._parser.feed(data)))
+
+    def _exit_text(self) -> str:
+        p = self._proc
+        if p and p.signal:
+            return f"killed by signal {p.signal} ({signal.Signals(p.signal).name})"
+        return f"exit code {p.exit_code}" if p else "not started"
+
+    async def restart(self, recap: str | None = None) -> None:
+        if self._proc:
+            await self._proc.end()
+        recap = build_recap(self.history, self.spec.params.ctx_size) if recap is None else recap
+        base = self.spec.params.system_prompt
+        self._system = f"{base}\n\n{recap}" if recap else base
+        self.stats.state = SessionState.IDLE
+        await self.start()
+        turns = len(self.history)
+        self.notice = (f"llama-cli restarted; the model was given a recap of the {turns} earlier "
+                       "turn(s) in its system prompt") if recap else "llama-cli restarted"
+
+    async def close(self) -> None:
+        if self._proc is None or self.stats.state is SessionState.CLOSED:
+            self.stats.state = SessionState.CLOSED
+            return
+        at_prompt = self.stats.state in (SessionState.READY, SessionState.STOPPED)
+        polite = b"\x04" if at_prompt and self.spec.flavor is not Flavor.BITNET else None
+        self.stats.state = SessionState.CLOSED
+        await self._proc.end(polite)
+
+    def perf(self) -> dict[str, Perf]:
+        """llama-cli's perf lines (old protocol, printed at exit) from the log."""
+        found: dict[str, Perf] = {}
+        for line in self._proc.log_tail(400) if self._proc else []:
+            event = classify_line(line)
+            if isinstance(event, Perf):
+                found[event.kind] = event
+        return found
+
+    # -- turns -----------------------------------------------------------------------------
+    async def interrupt(self) -> None:
+        if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._proc:
+            if not self._interrupting:
+                self._interrupting = True
+                self._proc.write_now(b"\x03")
+
+    async def ask(self, text: str):
+        prepared = prepare(text, self.spec.flavor)
+        if self.stats.state not in (SessionState.READY, SessionState.STOPPED):
+            raise RuntimeError(f"llama-cli is not at its prompt ({self.stats.state.value})")
+        async for event in run_turn(self, prepared):
+            yield event
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """If the app exits without close(), take the llama-cli process groups with it."""
+    for session in list(_LIVE):
+        proc = session._proc
+        if proc is not None and proc.child is not None and not proc.child.closed:
+            proc.kill_group(signal.SIGKILL)
+
