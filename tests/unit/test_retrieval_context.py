@@ -62,3 +62,10 @@ def test_no_sources_means_the_bare_question():
     ctx = build_context("hello", [], [], notes=["web search unavailable: rate limited"])
     assert ctx.prompt == "hello" and ctx.sources == []
     assert ctx.notes == ["web search unavailable: rate limited"]
+
+
+def test_estimate_is_cautious_on_punctuation_dense_text():
+    minified = '{"a": [9, 11], "b": 9, "c": [1, 2]}, ' * 100  # ~2.4 chars/token in practice
+    assert estimate_tokens(minified) >= len(minified) / 2.4
+    prose = "The quartermaster keeps the spare parts log on the station. " * 20
+    assert len(prose) / 4.5 <= estimate_tokens(prose) <= len(prose) / 2.5
