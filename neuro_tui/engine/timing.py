@@ -60,9 +60,9 @@ class TurnClock:
             self.t_first = time.monotonic()
             self.stats.ttft_ms = (self.t_first - self.t_send) * 1000
 
-    def text_read(self) -> None:
+    def text_read(self, tokens: int = 1) -> None:
         self.first_byte()
-        self.reads += 1
+        self.reads += tokens
         self.t_last = time.monotonic()
         self.stats.tokens = self.reads
         elapsed = self.t_last - self.t_first

@@ -8,6 +8,7 @@ hang, Ctrl+C landing at the prompt), kept apart from process lifecycle in sessio
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 from neuro_tui.engine.events import AnswerText, SessionError, SessionState
@@ -19,6 +20,7 @@ from neuro_tui.engine.timing import TEMPLATE_TOKENS_PER_TURN, TurnClock, estimat
 QUIET_CONFIRM_S = 0.3
 CURSOR_REPLY = b"\x1b[1;1R"
 SAMPLE_EVERY_S = 0.25
+_PIECES = re.compile(r"\s*\S+|\s+$")
 
 
 async def run_turn(session, prepared: Prepared):
@@ -72,9 +74,13 @@ async def run_turn(session, prepared: Prepared):
             had_text = False
             for event in item[1]:
                 if isinstance(event, Text):
-                    had_text = True
-                    parts.append(event.text)
-                    yield AnswerText(event.text)
+                    text, count = _capped(event.text, clock.reads, max_tokens)
+                    if count:
+                        had_text = True
+                        clock.text_read(count)
+                    if text:
+                        parts.append(text)
+                        yield AnswerText(text)
                 elif isinstance(event, FirstByte):
                     clock.first_byte()
                     stats.state = SessionState.GENERATING
@@ -92,7 +98,6 @@ async def run_turn(session, prepared: Prepared):
                 elif isinstance(event, Perf):
                     pass
             if had_text:
-                clock.text_read()
                 if max_tokens and clock.reads >= max_tokens and not session._interrupting:
                     session._interrupting = True
                     stop_reason = "max_tokens"
@@ -123,6 +128,17 @@ async def run_turn(session, prepared: Prepared):
         kind = "context" if "context" in text else "crash"
         yield SessionError(text, kind=kind, log_tail=proc.log_tail())
     yield clock.finish(stop_reason)
+
+
+def _capped(text: str, so_far: int, cap: int) -> tuple[str, int]:
+    """`text` counted in tokens (a read is ~one token; coalesced reads count their words) and
+    cut so an answer never shows more than `cap` tokens (0 = no cap)."""
+    pieces = _PIECES.findall(text)
+    count = max(1, len(pieces)) if text.strip() or not pieces else len(pieces)
+    if cap and so_far + count > cap:
+        keep = max(0, cap - so_far)
+        return "".join(pieces[:keep]), keep
+    return text, count
 
 
 async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock):

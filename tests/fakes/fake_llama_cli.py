@@ -3,7 +3,8 @@ recorded in ../shared/transcripts, so engine tests can provoke faults on demand.
 
 Flavor: FAKE_FLAVOR=old|bitnet|new (default old). Behaviour, all optional (env):
   FAKE_ANSWERS   JSON list of answers, used in turn (cycled). "\\udcXX" = raw byte XX;
-                 "{endless}" = tokens until stopped; "{echo}" = "You said: <message>".
+                 "{endless}" = tokens until stopped; "{echo}" = "You said: <message>";
+                 "{system}" = "System: <system prompt>".
   FAKE_TOKEN_DELAY seconds per token (0.005)   FAKE_PREFILL_DELAY seconds before a token (0.02)
   FAKE_LOAD_DELAY seconds (0.05)               FAKE_EXIT_ON_LOAD=1: "unable to load model", exit 1
   FAKE_CRASH_AFTER=N: SIGSEGV after N answer tokens (FAKE_CRASH_TURN=k: only in turn k)
@@ -165,6 +166,7 @@ class Fake:
                 i += 1
                 yield f" word{i}".encode()
         answer = answer.replace("{echo}", "You said: " + message)
+        answer = answer.replace("{system}", "System: " + self.o["sys"])
         data = answer.replace("\n", "\r\n").encode("utf-8", "surrogateescape")
         yield from re.findall(rb"\s*[^\s]{1,6}|\s+", data, re.S)
 

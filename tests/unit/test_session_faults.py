@@ -1,0 +1,153 @@
+"""LlamaSession against the fake llama-cli: crash mid-answer, hang, garbage bytes, load
+failure, missing binary, interrupt, max tokens, restart with recap, clean close."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psutil
+import pytest
+
+from neuro_tui.engine.events import AnswerText, Flavor, SessionError, SessionState, TurnStats
+from neuro_tui.engine.params import GenerationParams, SessionSpec
+from neuro_tui.engine.session import LlamaSession
+from neuro_tui.errors import MissingError
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def make(fake_llama_cli, tmp_path, monkeypatch):
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF fake")
+    sessions = []
+
+    def make(flavor="old", answers=("Hello! How can I help you today?",), env=None, **params):
+        monkeypatch.setenv("FAKE_FLAVOR", flavor)
+        monkeypatch.setenv("FAKE_ANSWERS", json.dumps(list(answers)))
+        monkeypatch.setenv("FAKE_TOKEN_DELAY", "0.002")
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, str(value))
+        hang = params.pop("hang_timeout_s", 30.0)
+        spec = SessionSpec(binary=fake_llama_cli, flavor=Flavor(flavor), model=model,
+                           params=GenerationParams(threads=1, **params), hang_timeout_s=hang,
+                           log_dir=tmp_path / "logs")
+        session = LlamaSession(spec)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        if session._proc and session._proc.child and not session._proc.child.closed:
+            session._proc.kill_group(9)
+
+
+async def turn(session, text):
+    events = [e async for e in session.ask(text)]
+    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+
+
+@pytest.mark.parametrize("flavor", ["old", "bitnet", "new"])
+async def test_conversation_and_clean_close(make, flavor):
+    s = make(flavor, answers=["First answer.", "{echo}"])
+    await s.start()
+    assert s.state is SessionState.READY and s.stats.load_ms > 0
+    text, events = await turn(s, "Hi")
+    assert text == "First answer." and isinstance(events[-1], TurnStats)
+    assert events[-1].stop_reason == "eos" and events[-1].ttft_ms > 0 and events[-1].tokens >= 1
+    text, _ = await turn(s, "line one\nline two")
+    assert text == "You said: line one\nline two"
+    pid = s.pid
+    await s.close()
+    assert s.state is SessionState.CLOSED
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+
+
+async def test_crash_mid_answer_keeps_partial_answer(make):
+    s = make(answers=["one two three four five six seven eight nine ten"],
+             env={"FAKE_CRASH_AFTER": 4})
+    await s.start()
+    text, events = await turn(s, "count")
+    error = events[-1]
+    assert isinstance(error, SessionError) and error.kind == "crash" and error.partial
+    assert error.signal == 11 and "SIGSEGV" in error.message
+    assert text == "one two three four" and s.history[-1].partial
+    assert any("interactive mode" in line for line in error.log_tail)
+    assert s.state is SessionState.CRASHED
+
+
+async def test_hang_is_reported_and_restart_continues_with_recap(make):
+    s = make(answers=["alpha beta gamma delta", "{system}"], env={"FAKE_HANG_AFTER": 2},
+             hang_timeout_s=1.0)
+    await s.start()
+    text, events = await turn(s, "first question")
+    assert isinstance(events[-1], SessionError) and events[-1].kind == "hang"
+    assert text == "alpha beta" and s.state is SessionState.CRASHED
+    os.environ["FAKE_HANG_AFTER"] = "-1"
+    os.environ["FAKE_ANSWERS"] = json.dumps(["{system}"])
+    await s.restart()
+    assert s.state is SessionState.READY and "recap" in s.notice
+    text, _ = await turn(s, "second question")
+    assert "User: first question" in text and "Assistant: alpha beta [cut off]" in text
+    assert [h.user for h in s.history] == ["first question", "second question"]
+    await s.close()
+
+
+async def test_garbage_bytes_and_prompt_lookalike_in_answer(make):
+    answer = "ok \udcff\udcfe \u001b[31mred\u001b[0m\u0007 \u001b]0;title\u0007x\n> quoted\nend"
+    s = make(answers=[answer, "after"])
+    await s.start()
+    text, events = await turn(s, "go")
+    assert text == "ok \ufffd\ufffd red x\n> quoted\nend"
+    assert isinstance(events[-1], TurnStats)
+    assert (await turn(s, "again"))[0] == "after"
+    await s.close()
+
+
+async def test_exit_on_load_surfaces_the_logs_reason(make):
+    s = make(env={"FAKE_EXIT_ON_LOAD": 1})
+    with pytest.raises(MissingError) as error:
+        await s.start()
+    assert "failed to open" in str(error.value) and "No such file" in str(error.value)
+    assert s.state is SessionState.CRASHED
+
+
+async def test_missing_binary(make, tmp_path):
+    s = make()
+    s.spec = SessionSpec(binary=tmp_path / "nope", flavor=Flavor.OLD, model=s.spec.model)
+    with pytest.raises(MissingError, match="not found"):
+        await s.start()
+
+
+@pytest.mark.parametrize("flavor", ["old", "new"])
+async def test_interrupt_then_continue(make, flavor):
+    s = make(flavor, answers=["{endless}", "fine"], max_tokens=0)
+    await s.start()
+    got = []
+    async for event in s.ask("tell me a story"):
+        got.append(event)
+        if sum(isinstance(e, AnswerText) for e in got) == 5:
+            await s.interrupt()
+    assert got[-1].stop_reason == "interrupted" and s.state is SessionState.STOPPED
+    assert (await turn(s, "ok?"))[0] == "fine"
+    await s.close()
+
+
+async def test_max_tokens_stops_old_protocol_with_ctrl_c(make):
+    s = make("old", answers=["{endless}", "next"], max_tokens=12)
+    await s.start()
+    text, events = await turn(s, "go on")
+    assert events[-1].stop_reason == "max_tokens"
+    assert 12 <= len(text.split()) <= 14
+    assert (await turn(s, "and?"))[0] == "next"
+    await s.close()
+
+
+async def test_tab_and_empty(make):
+    s = make(answers=["{echo}"])
+    await s.start()
+    assert (await turn(s, "a\tb"))[0] == "You said: a    b"
+    with pytest.raises(ValueError):
+        await turn(s, " \n ")
+    await s.close()
