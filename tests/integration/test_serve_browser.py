@@ -95,6 +95,7 @@ async def test_browser_tab_streams_an_answer(chromium, served):
     async with Browser(chromium) as browser:
         await browser.goto(f"http://127.0.0.1:{port}/")
         await browser.wait_for_text("Quit", timeout=60)  # the app's footer is drawn
+        await browser.wait_for_text("state ready", timeout=60)  # llama-cli loaded
         await browser.evaluate("window.__xterm.focus()")
         await browser.type_text(QUESTION)
         await browser.wait_for_text(QUESTION, timeout=10)  # echoed in the input box
