@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from neuro_tui.retrieval import store  # noqa: E402
 from neuro_tui.retrieval.indexer import IndexReport, _apply, index_paths, walk  # noqa: E402
+from neuro_tui.retrieval.loaders import kind_for  # noqa: E402
 from neuro_tui.retrieval.prepare import prepare  # noqa: E402
 from neuro_tui.retrieval.query import tokens  # noqa: E402
 from neuro_tui.retrieval.search import run_query  # noqa: E402
@@ -119,9 +120,16 @@ def main() -> None:
         e2e = time.perf_counter() - t0
         cpu1 = os.times()
         files = list(walk(roots, recursive=True))
-        t0 = time.perf_counter()
-        prepared = [p for p in (prepare(f, None, 16 << 20) for f in files) if p.chunks]
-        prep_s = time.perf_counter() - t0
+        by_kind: dict[str, float] = {}
+        prepared = []
+        for f in files:
+            t0 = time.perf_counter()
+            item = prepare(f, None, 16 << 20)
+            kind = kind_for(f) + (".gz" if f.endswith(".gz") else "")
+            by_kind[kind] = by_kind.get(kind, 0.0) + time.perf_counter() - t0
+            if item.chunks:
+                prepared.append(item)
+        prep_s = sum(by_kind.values())
         text_mb = sum(len(c[2].encode()) for p in prepared for c in p.chunks) / 1e6
         docs = sum(len(p.chunks) for p in prepared)
         tan_s = build_tantivy(prepared, tmp / "tantivy")
@@ -139,7 +147,8 @@ def main() -> None:
     print(f"end-to-end index_paths: {e2e:.1f} s wall ({cpu:.1f} s CPU in the parent): "
           f"{report.bytes / 1e6 / e2e:.1f} MB/s on disk, {text_mb / e2e:.1f} MB/s of text, "
           f"{report.added / e2e:.0f} files/s")
-    print(f"  of which read+extract+chunk alone (1 process): {prep_s:.1f} s")
+    print(f"  read+extract+chunk alone (1 process): {prep_s:.1f} s; by kind: " + ", ".join(
+        f"{k} {v:.1f} s" for k, v in sorted(by_kind.items(), key=lambda kv: -kv[1])[:6]))
     for name, secs in (("tantivy", tan_s), ("sqlite fts5", fts_s)):
         print(f"build {name:12s}: {secs:6.2f} s  {text_mb / secs:6.1f} MB/s  "
               f"{docs / secs:8.0f} docs/s")
