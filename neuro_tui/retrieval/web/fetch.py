@@ -13,7 +13,7 @@ import re
 import socket
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -162,10 +162,13 @@ def fetch_all(urls: list[str], guard: AddressGuard, limits: FetchLimits
     if not urls:
         return {}
     deadline_at = time.monotonic() + limits.deadline
-    with ThreadPoolExecutor(max_workers=min(len(urls), 8), thread_name_prefix="fetch") as pool:
-        futures = {url: pool.submit(_safe_fetch, url, guard, limits, deadline_at)
-                   for url in urls}
-        return {url: future.result() for url, future in futures.items()}
+    pool = ThreadPoolExecutor(max_workers=min(len(urls), 8), thread_name_prefix="fetch")
+    futures = {url: pool.submit(_safe_fetch, url, guard, limits, deadline_at) for url in urls}
+    # Sockets honour the deadline themselves; this also covers a DNS lookup that hangs.
+    wait(futures.values(), timeout=limits.deadline + 1.0)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return {url: future.result() if future.done() else FetchError("deadline passed")
+            for url, future in futures.items()}
 
 
 def _safe_fetch(url: str, guard: AddressGuard, limits: FetchLimits, deadline_at: float
