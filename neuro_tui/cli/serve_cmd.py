@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.token is not None and len(args.token) < 8:
         raise UsageError("--token must be at least 8 characters")
     token, warnings = resolve_token(args.host, args.token)
+    os.environ.pop(TOKEN_ENV, None)  # the per-tab app processes inherit the environment
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr)
     _check_port_free(args.host, args.port)
