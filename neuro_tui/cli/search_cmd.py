@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for rank, hit in enumerate(hits, 1):
         head = Text(f"{rank:>2}. ", style="bold")
-        head.append(f"{hit.path}:{hit.line_start}", style="cyan")
+        head.append(f"{hit.path}:{hit.line_start}" if hit.line_start else hit.path, style="cyan")
         head.append(f"  {hit.score:.2f}", style="dim")
         console.print(head)
         trail = " > ".join(x for x in (hit.title, hit.heading) if x)

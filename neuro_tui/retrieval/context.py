@@ -51,7 +51,7 @@ class Source:
     title: str
     path: str  # file path or URL
     location: str  # "path:line" for files, the URL for pages
-    line_start: int  # of the best passage (0 for web pages)
+    line_start: int  # of the best passage (0 for web pages and extracted HTML files)
     score: float  # best passage's score, normalised to 0..1 within its origin
     passages: tuple[Passage, ...] = field(default=())  # in document order
 
@@ -111,7 +111,8 @@ def _source(number: int, origin: str, items: list[tuple[Hit, float]]) -> Source:
     best, norm = items[0]
     passages = tuple(sorted((Passage(h.line_start, h.line_end, h.heading, h.text, s)
                              for h, s in items), key=lambda p: p.line_start))
-    location = best.path if origin == "web" else f"{best.path}:{best.line_start}"
+    location = best.path if origin == "web" or not best.line_start else (
+        f"{best.path}:{best.line_start}")
     return Source(number, origin, best.title, best.path, location,
                   best.line_start if origin == "local" else 0, round(norm, 4), passages)
 

@@ -47,6 +47,7 @@ class LoadedDoc:
     title: str
     text: str
     kind: str  # markdown, rst, python, code, text (HTML arrives as markdown)
+    source_lines: bool = True  # False when the text is extracted (HTML): no file line numbers
 
 
 def kind_for(name: str) -> str:
@@ -145,4 +146,4 @@ def load(path: Path, max_bytes: int = MAX_BYTES, raw: bytes | None = None) -> Lo
         kind = "markdown"
     text = strip_controls(text)
     title = title or title_of(text, kind) or path.name
-    return LoadedDoc(one_line(title), text, kind)
+    return LoadedDoc(one_line(title), text, kind, source_lines=kind_for(path.name) != "html")

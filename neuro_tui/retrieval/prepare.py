@@ -50,8 +50,9 @@ def prepare(path: str, old_hash: str | None, max_bytes: int) -> Prepared:
         done.status, done.reason, done.hash = "skipped", skip.reason, f"skip:{skip.reason}"
         return done
     done.title = doc.title
-    done.chunks = [(c.n, c.heading, c.text, c.line_start, c.line_end)
-                   for c in chunk_text(doc.text, doc.kind)]
+    keep_lines = doc.source_lines  # extracted HTML has no line numbers worth citing
+    done.chunks = [(c.n, c.heading, c.text, c.line_start if keep_lines else 0,
+                    c.line_end if keep_lines else 0) for c in chunk_text(doc.text, doc.kind)]
     return done
 
 

@@ -89,3 +89,20 @@ def test_cli_index_then_search_json_and_terminal_safe(docs, tmp_path, capsys):
 def test_search_without_index_is_a_one_line_error(tmp_path, capsys):
     assert main(["search", "x", "--storage", str(tmp_path / "none")]) == 3
     assert "no index at" in capsys.readouterr().err
+
+
+def test_html_is_extracted_and_cited_without_line_numbers(tmp_path, capsys):
+    docs = tmp_path / "site"
+    docs.mkdir()
+    (docs / "page.html").write_text(
+        "<html><head><title>Falcon guide</title></head><body><nav>menu menu</nav><article>"
+        "<h1>Falcons</h1><p>The peregrine falcon dives at over 300 km/h when hunting.</p>"
+        "<p>It nests on cliffs and, in cities, on tall buildings and bridges.</p>"
+        "</article></body></html>")
+    storage = tmp_path / "index"
+    index_paths(storage, [docs])
+    hit = LocalIndex(storage).search("peregrine dives", 1)[0]
+    assert hit.title == "Falcon guide" and "300 km/h" in hit.text and "<p>" not in hit.text
+    assert hit.line_start == 0
+    assert main(["search", "peregrine", "--storage", str(storage)]) == 0
+    assert f"{docs / 'page.html'}:" not in capsys.readouterr().out
