@@ -85,12 +85,12 @@ def served(fake_llama_cli, smollm2, tmp_path):
     proc, banner = _start(
         ["--port", str(port), "--cli", str(fake_llama_cli), "--model", str(smollm2)],
         {"FAKE_ANSWERS": f'["{ANSWER}"]', "FAKE_TOKEN_DELAY": "0.12"}, tmp_path)
-    yield port, banner
+    yield port, banner, proc
     _stop(proc)
 
 
 async def test_browser_tab_streams_an_answer(chromium, served):
-    port, banner = served
+    port, banner, server = served
     assert banner.strip() == f"neuro-tui serve: open http://127.0.0.1:{port}/  (Ctrl+C stops)"
     async with Browser(chromium) as browser:
         await browser.goto(f"http://127.0.0.1:{port}/")
@@ -103,8 +103,14 @@ async def test_browser_tab_streams_an_answer(chromium, served):
         partial = await _wait_streaming(browser, timeout=60)
         screen = await browser.wait_for_text(ANSWER, timeout=60)
         await browser.screenshot(ARTIFACTS / "serve_browser.png")
+        running = psutil.Process(server.pid).children(recursive=True)
+        assert any("fake_llama_cli" in " ".join(p.cmdline()) for p in running), running
     assert QUESTION in screen  # the question is shown above the answer
     assert "The quick" in partial and ANSWER not in partial
+    # Closing the tab ends its app and llama-cli while the server keeps running.
+    _gone, alive = psutil.wait_procs(running, timeout=20)
+    assert not alive, f"tab closed, still running: {[p.cmdline() for p in alive]}"
+    assert server.poll() is None
 
 
 async def _wait_streaming(browser: Browser, timeout: float) -> str:
