@@ -15,7 +15,6 @@ import re
 import time
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
 from rich.markdown import Markdown
 from rich.segment import Segment
 from rich.style import Style
@@ -25,12 +24,12 @@ from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from neuro_tui.app.markdown_blocks import block_starts, split_open_fence
 from neuro_tui.app.messages import CitationClicked
 from neuro_tui.app.safe_text import clean
 
 FRAME_S = 1 / 30
 CITE = re.compile(r"\[(\d{1,3})\]")
-_PARSER = MarkdownIt("commonmark").enable("strikethrough").enable("table")
 
 
 @dataclass
@@ -39,11 +38,8 @@ class Block:
     source: str
     turn: int
     style: str = ""
-
-
-def block_starts(source: str) -> list[int]:
-    """Line numbers where top-level Markdown blocks start (markdown-it decides, not blank lines)."""
-    return [t.map[0] for t in _PARSER.parse(source) if t.level == 0 and t.map and t.nesting >= 0]
+    trim_top: bool = False  # a fence chunk continuing the one above: no padding, no gap
+    trim_bottom: bool = False
 
 
 class MarkdownLog(Widget):
@@ -56,6 +52,7 @@ class MarkdownLog(Widget):
         self._owner: list[int] = []  # turn of each frozen line
         self._tail = ""  # source of the open answer not yet frozen
         self._tail_lines: list[Strip] = []
+        self._tail_cont = False  # the open tail continues a frozen fence chunk
         self._turn: int | None = None  # the streaming turn
         self._width = 0
         self._timer = None
@@ -81,6 +78,10 @@ class MarkdownLog(Widget):
             lines.pop()
         while lines and _blank(lines[0]):
             lines.pop(0)
+        if block.trim_top and lines and _pad(lines[0]):
+            lines.pop(0)
+        if block.trim_bottom and lines and _pad(lines[-1]):
+            lines.pop()
         strips = [Strip(line) for line in lines]
         return [_style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
             else strips
@@ -90,7 +91,8 @@ class MarkdownLog(Widget):
         theme = self.app.current_theme
         return Style(color=theme.accent or theme.primary, bold=True, underline=True)
 
-    def _append_block(self, block: Block, *, gap: bool) -> None:
+    def _append_block(self, block: Block) -> None:
+        gap = bool(self.blocks) and block.kind != "note" and not block.trim_top
         self.blocks.append(block)
         new = ([Strip.blank(0)] if gap else []) + self._render_block(block)
         self._lines.extend(new)
@@ -101,15 +103,16 @@ class MarkdownLog(Widget):
         self._base_style = None
         blocks, self.blocks, self._lines, self._owner = self.blocks, [], [], []
         for block in blocks:
-            self._append_block(block, gap=bool(self.blocks))
+            self._append_block(block)
         self._tail_lines = self._render_tail()
         self.refresh(layout=True)
 
     def _render_tail(self) -> list[Strip]:
         if not self._tail.strip():
             return []
-        return [Strip.blank(0)] * bool(self._lines) + self._render_block(
-            Block("md", self._tail, self._turn or 0))
+        gap = bool(self._lines) and not self._tail_cont
+        return [Strip.blank(0)] * gap + self._render_block(
+            Block("md", self._tail, self._turn or 0, trim_top=self._tail_cont))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if width != self._width:
@@ -133,8 +136,7 @@ class MarkdownLog(Widget):
 
     # -- the transcript API ----------------------------------------------------------
     def add_user(self, text: str, turn: int) -> None:
-        self._append_block(Block("user", "› " + clean(text), turn, self._user_style()),
-                           gap=bool(self.blocks))
+        self._append_block(Block("user", "› " + clean(text), turn, self._user_style()))
         self.refresh(layout=True)
 
     def _user_style(self) -> str:
@@ -142,11 +144,11 @@ class MarkdownLog(Widget):
         return f"bold {theme.secondary or theme.primary}"
 
     def add_note(self, text: str, turn: int, style: str = "dim italic") -> None:
-        self._append_block(Block("note", clean(text), turn, style), gap=False)
+        self._append_block(Block("note", clean(text), turn, style))
         self.refresh(layout=True)
 
     def begin_answer(self, turn: int) -> None:
-        self._turn, self._tail, self._tail_lines = turn, "", []
+        self._turn, self._tail, self._tail_lines, self._tail_cont = turn, "", [], False
 
     def append(self, fragment: str) -> None:
         """Queue answer text; the screen is updated at most 30 times a second."""
@@ -168,7 +170,9 @@ class MarkdownLog(Widget):
             for start, end in zip(bounds, bounds[1:], strict=False):
                 src = "\n".join(lines[start:end]).strip("\n")
                 if src:
-                    self._append_block(Block("md", src, self._turn or 0), gap=bool(self.blocks))
+                    self._append_block(Block("md", src, self._turn or 0,
+                                             trim_top=self._tail_cont))
+                    self._tail_cont = False
             self._tail = "" if final else "\n".join(lines[starts[cut]:])
             now = time.monotonic()
             if final or now - self._last_gc > 2:
@@ -176,6 +180,10 @@ class MarkdownLog(Widget):
                 self._last_gc = now
         elif final:
             self._tail = ""
+        while not final and (chunk := split_open_fence(self._tail)):
+            self._append_block(Block("md", chunk[0], self._turn or 0, trim_top=self._tail_cont,
+                                     trim_bottom=True))
+            self._tail, self._tail_cont, cut = chunk[1], True, 1
         self._tail_lines = self._render_tail()
         if len(self._lines) + len(self._tail_lines) != before or cut > 0:
             self.refresh(layout=True)
@@ -216,6 +224,10 @@ class MarkdownLog(Widget):
 def _blank(line: list[Segment]) -> bool:
     """Rich pads blocks with empty lines; we space blocks ourselves (code padding stays)."""
     return all(not seg.text.strip() and not (seg.style and seg.style.bgcolor) for seg in line)
+
+
+def _pad(line: list[Segment]) -> bool:
+    return all(not seg.text.strip() for seg in line)
 
 
 def _style_citations(strip: Strip, style: Style) -> Strip:

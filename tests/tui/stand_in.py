@@ -44,6 +44,7 @@ class StandInSession:
         self.stats = Stats()
         self.hold_after = hold_after  # stop producing mid-answer (a frozen "streaming" state)
         self.holding = asyncio.Event()
+        self.load_gate: asyncio.Event | None = None  # set() it to finish loading
         self._stop = False
         self.log_path = log_path
 
@@ -54,6 +55,8 @@ class StandInSession:
     async def start(self) -> None:
         self.stats.state = SessionState.LOADING
         await asyncio.sleep(self.load_s)
+        if self.load_gate is not None:
+            await self.load_gate.wait()
         if self.fail_load:
             self.stats.state = SessionState.CRASHED
             raise RuntimeError(self.fail_load)

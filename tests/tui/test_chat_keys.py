@@ -94,13 +94,17 @@ async def test_ctrl_q_quits(make_app):
 
 
 async def test_typing_while_loading_is_sent_when_ready(make_app, recorder):
-    session = StandInSession(["ok"], load_s=2.5)
+    import asyncio
+
+    session = StandInSession(["ok"])
+    session.load_gate = asyncio.Event()
     app = make_app(session)
     async with app.run_test(size=(100, 30), message_hook=recorder) as pilot:
         await pilot.press(*"early bird", "enter")
         await pilot.pause(0.1)
         assert not app.conversation.ready and session.asked == []
         assert "queued: sent when the model is ready" in log_text(app)
+        session.load_gate.set()
         await wait_for(pilot, lambda: recorder.of(m.AnswerFinished))
         assert session.asked == ["early bird"]
 
