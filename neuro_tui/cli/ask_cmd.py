@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--top-p", type=float, help="nucleus sampling (default 0.9)")
     p.add_argument("--ctx-size", type=int, help="context size (default 4096)")
     p.add_argument("--threads", type=int, help="CPU threads (default: automatic)")
+    p.add_argument("--seed", type=int, help="random seed (default: random)")
     p.add_argument("--system", help="system prompt")
     p.add_argument("--verbose", "-v", action="store_true", help="say what is used, show the log")
     p.set_defaults(func=run)
@@ -52,6 +53,7 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
         "model": args.model, "cli": args.cli, "web": args.web, "storage": args.storage,
         "max_tokens": args.max_tokens, "temperature": args.temperature, "top_p": args.top_p,
         "ctx_size": args.ctx_size, "threads": args.threads, "system_prompt": args.system,
+        "seed": args.seed,
     })
 
 
