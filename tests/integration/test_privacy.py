@@ -20,6 +20,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -152,6 +153,7 @@ class _Servers:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
+        self.page_headers: list[dict[str, str]] = []
         servers = self
         self.pages = ThreadingHTTPServer(("127.0.0.2", 0), self._handler("pages"))
         self.search = ThreadingHTTPServer(("127.0.0.1", 0), self._handler("search"))
@@ -167,6 +169,8 @@ class _Servers:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 outer.requests.append((role, self.path))
+                if role == "pages":
+                    outer.page_headers.append({k.lower(): v for k, v in self.headers.items()})
                 if role == "search":
                     body = json.dumps([{"title": u.rsplit("/", 1)[1], "url": u}
                                        for u in outer.page_urls]).encode()
@@ -208,6 +212,15 @@ def test_web_on_only_the_search_and_fetched_hosts(strace, tmp_path, llama_cli_ol
     inet = {(c[1], c[2]) for c in connects if c[0] in ("AF_INET", "AF_INET6")}
     assert inet == allowed, f"contacted {inet}, expected exactly {allowed}"
     assert [c for c in non_local(connects)] == []
-    assert {role for role, _ in servers.requests} == {"search", "pages"}
+    # What was sent: the question as typed to the search engine (docs/privacy.md says so),
+    # and a GET of each result page, nothing else.
+    searches = [parse_qs(urlsplit(path).query) for role, path in servers.requests
+                if role == "search"]
+    assert searches == [{"q": [question]}]
+    assert sorted(path for role, path in servers.requests if role == "pages") == [
+        "/loire.html", "/rivers.html"]
+    for headers in servers.page_headers:  # no cookie, no referrer, our own user agent
+        assert headers["user-agent"].startswith("neuro-tui/")
+        assert "cookie" not in headers and "referer" not in headers
     shown = result.get("sources", []) if mode == "tui" else [done.stdout]
     assert any("127.0.0.2" in s for s in shown), f"fetched page not cited: {shown}"
