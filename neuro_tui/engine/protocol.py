@@ -35,6 +35,11 @@ class Text:
 
 
 @dataclass(frozen=True)
+class AnswerBytes:
+    """This read carried answer bytes (newlines too): about one token, for live counts."""
+
+
+@dataclass(frozen=True)
 class Speeds:
     """New protocol's `[ Prompt: X t/s | Generation: Y t/s ]` line."""
 
@@ -75,6 +80,7 @@ class StreamParser:
         self._buf = b""
         self._line = b""  # partial log line outside answers
         self._echo_lines = 0
+        self._fed = False
         self._start_answer()
         # 0.3.16 with --color turns bold green on *before* the system prompt, so the first
         # marker of the old protocols is a bare "\r\n> " (no model text can precede it)
@@ -107,11 +113,14 @@ class StreamParser:
     def feed(self, data: bytes) -> list:
         self._buf += data.replace(b"\r", b"")
         events: list = []
+        self._fed = False
         while self._buf:
             before = (self.state, len(self._buf))
             getattr(self, "_" + self.state)(events)
             if (self.state, len(self._buf)) == before:
                 break  # waiting for more bytes
+        if self._fed:
+            events.append(AnswerBytes())
         return events
 
     def finish(self) -> list:
@@ -263,6 +272,7 @@ class StreamParser:
     def _emit(self, data: bytes | bytearray, events: list) -> None:
         if not data:
             return
+        self._fed = True
         if not self._got_byte:
             self._got_byte = True
             events.append(FirstByte())

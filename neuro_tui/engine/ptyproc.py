@@ -23,8 +23,10 @@ CHILD_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color"}
 
 
 class PtyProcess:
-    def __init__(self, argv: list[str], log_path: Path, on_read: Callable[[bytes | None], None]):
+    def __init__(self, argv: list[str], log_path: Path, on_read: Callable[[bytes | None], None],
+                 record: Path | None = None):
         self.argv, self.log_path, self.on_read = argv, log_path, on_read
+        self.record = open(record, "ab") if record else None  # raw pty bytes, for debugging
         self.child: pexpect.spawn | None = None
         self.exit_code: int | None = None
         self.signal: int | None = None
@@ -56,6 +58,9 @@ class PtyProcess:
             self._stop_reading()
             self.on_read(None)
             return
+        if self.record:
+            self.record.write(data)
+            self.record.flush()
         self.on_read(data)
 
     def _stop_reading(self) -> None:
@@ -120,6 +125,9 @@ class PtyProcess:
             self.kill_group(sig)
             await self.wait_exit(timeout / 2)
         self._stop_reading()
+        if self.record:
+            self.record.close()
+            self.record = None
         try:
             self.child.close(force=True)
         except Exception:

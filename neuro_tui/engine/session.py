@@ -1,7 +1,7 @@
 """LlamaSession: one live llama-cli conversation over a pty (implements engine.base.ChatSession).
 
 Public API (stable; the TUI, `ask` and `chat --plain` rely on it):
-    s = LlamaSession(spec: SessionSpec)          # nothing spawned yet; state IDLE
+    s = LlamaSession(spec: SessionSpec, record_pty: Path | None = None)  # nothing spawned yet
     await s.start()        # spawn, wait for the first prompt; MissingError (binary missing, model
                            # fails to load: the log's reason) or GenerationError (load timeout)
     async for ev in s.ask(text):   # ValueError if empty, RuntimeError if not READY/STOPPED
@@ -58,8 +58,9 @@ class Exchange:
 
 
 class LlamaSession:
-    def __init__(self, spec: SessionSpec):
+    def __init__(self, spec: SessionSpec, record_pty: Path | None = None):
         self.spec = spec
+        self.record_pty = record_pty  # append every raw pty byte here (debugging, tests)
         self.stats = LiveStats(ctx_size=spec.params.ctx_size)
         self.history: list[Exchange] = []
         self.warnings: list[str] = []
@@ -103,7 +104,7 @@ class LlamaSession:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         name = f"llama-{stamp}-{os.getpid()}-{self._spawns}.log"
         log = (self.spec.log_dir or paths.logs_dir()) / name
-        self._proc = PtyProcess(argv.argv, log, self._on_read)
+        self._proc = PtyProcess(argv.argv, log, self._on_read, self.record_pty)
         self.stats.state = SessionState.LOADING
         t0 = time.monotonic()
         self._proc.spawn()

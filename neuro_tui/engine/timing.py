@@ -113,6 +113,14 @@ class ProcessProbe:
         except Exception:
             self.proc = None
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time used so far: a silent llama-cli that still burns CPU is busy, not hung."""
+        try:
+            times = self.proc.cpu_times() if self.proc else None
+        except Exception:
+            return None
+        return times.user + times.system if times else None
+
     def sample(self, stats: LiveStats) -> None:
         if self.proc is None:
             return

@@ -12,15 +12,23 @@ import re
 import time
 
 from neuro_tui.engine.events import AnswerText, SessionError, SessionState
-from neuro_tui.engine.loglines import ErrorLine, Perf
-from neuro_tui.engine.protocol import CursorQuery, FirstByte, MaybeEnd, Speeds, Text, TurnEnd
+from neuro_tui.engine.loglines import ErrorLine
+from neuro_tui.engine.protocol import (
+    AnswerBytes,
+    CursorQuery,
+    FirstByte,
+    MaybeEnd,
+    Speeds,
+    Text,
+    TurnEnd,
+)
 from neuro_tui.engine.sanitize import Prepared
 from neuro_tui.engine.timing import TEMPLATE_TOKENS_PER_TURN, TurnClock, estimate_tokens
 
 QUIET_CONFIRM_S = 0.3
 CURSOR_REPLY = b"\x1b[1;1R"
 SAMPLE_EVERY_S = 0.25
-_PIECES = re.compile(r"\s*\S+|\s+$")
+_PIECES = re.compile(r"\s*\S+")
 
 
 async def run_turn(session, prepared: Prepared):
@@ -45,6 +53,7 @@ async def run_turn(session, prepared: Prepared):
     stop_reason = "eos"
     confirm_at: float | None = None
     last_sample = 0.0
+    last_cpu = [session._probe.cpu_seconds(), time.monotonic()]  # [cpu s, time of last byte]
     done = False
     try:
         while not done:
@@ -59,6 +68,9 @@ async def run_turn(session, prepared: Prepared):
                     if not events:
                         continue
                     item = (time.monotonic(), events)
+                elif _still_working(session, last_cpu):
+                    last_cpu[0] = session._probe.cpu_seconds()
+                    continue
                 else:
                     stats.state = SessionState.CRASHED
                     session.history.append(Exchange(prepared.text, "".join(parts), True))
@@ -71,13 +83,14 @@ async def run_turn(session, prepared: Prepared):
                 async for event in _exited(session, prepared, parts, clock):
                     yield event
                 return
-            had_text = False
-            for event in item[1]:
+            last_cpu[1] = time.monotonic()
+            events = item[1]
+            count = _count(events)
+            if count:
+                clock.text_read(count)
+            for event in events:
                 if isinstance(event, Text):
-                    text, count = _capped(event.text, clock.reads, max_tokens)
-                    if count:
-                        had_text = True
-                        clock.text_read(count)
+                    text = _cap(event.text, clock.reads - count, max_tokens)
                     if text:
                         parts.append(text)
                         yield AnswerText(text)
@@ -95,9 +108,7 @@ async def run_turn(session, prepared: Prepared):
                     confirm_at = time.monotonic() + QUIET_CONFIRM_S
                 elif isinstance(event, TurnEnd):
                     done = True
-                elif isinstance(event, Perf):
-                    pass
-            if had_text:
+            if count:
                 if max_tokens and clock.reads >= max_tokens and not session._interrupting:
                     session._interrupting = True
                     stop_reason = "max_tokens"
@@ -115,8 +126,10 @@ async def run_turn(session, prepared: Prepared):
             await session.interrupt()
     if session._interrupting and stop_reason == "eos":
         stop_reason = "interrupted"
-    if stop_reason == "eos" and 0 < spec.params.max_tokens <= clock.reads:
-        stop_reason = "max_tokens"  # the new protocol's own per-turn -n cut it
+    if 0 < spec.params.max_tokens <= clock.reads:
+        if stop_reason == "eos":
+            stop_reason = "max_tokens"  # the new protocol's own per-turn -n cut it
+        clock.reads = stats.tokens = spec.params.max_tokens  # what the answer holds
     answer = "".join(parts)
     session.history.append(Exchange(prepared.text, answer))
     warning = session._ctx.add(stats.tokens)
@@ -130,15 +143,29 @@ async def run_turn(session, prepared: Prepared):
     yield clock.finish(stop_reason)
 
 
-def _capped(text: str, so_far: int, cap: int) -> tuple[str, int]:
-    """`text` counted in tokens (a read is ~one token; coalesced reads count their words) and
-    cut so an answer never shows more than `cap` tokens (0 = no cap)."""
+def _still_working(session, last_cpu: list) -> bool:
+    """No byte for hang_timeout_s, but CPU time still rising (a long prefill): not hung,
+    up to 10x the timeout."""
+    cpu = session._probe.cpu_seconds()
+    silent_for = time.monotonic() - last_cpu[1]
+    busy = cpu is not None and last_cpu[0] is not None and cpu - last_cpu[0] > 0.5
+    return busy and silent_for < 10 * session.spec.hang_timeout_s
+
+
+def _count(events: list) -> int:
+    """Tokens in one read: one when the reader keeps up; a coalesced read counts its words."""
+    if not any(isinstance(e, AnswerBytes) for e in events):
+        return 0
+    text = "".join(e.text for e in events if isinstance(e, Text))
+    return max(1, len(_PIECES.findall(text)))
+
+
+def _cap(text: str, so_far: int, cap: int) -> str:
+    """`text` cut so an answer never shows more than `cap` tokens (0 = no cap)."""
+    if not cap:
+        return text
     pieces = _PIECES.findall(text)
-    count = max(1, len(pieces)) if text.strip() or not pieces else len(pieces)
-    if cap and so_far + count > cap:
-        keep = max(0, cap - so_far)
-        return "".join(pieces[:keep]), keep
-    return text, count
+    return "".join(pieces[: max(0, cap - so_far)]) if so_far + len(pieces) > cap else text
 
 
 async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock):
