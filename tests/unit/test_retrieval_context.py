@@ -46,7 +46,7 @@ def test_budget_leaves_room_for_the_answer():
 
 
 def test_small_passage_still_fits_after_a_big_one_does_not():
-    local = [hit("/d/big.txt", 1, "big " * 3000, 9.0), hit("/d/small.txt", 1, "small", 1.0)]
+    local = [hit("/d/big.txt", 1, "big " * 3000, 9.0), hit("/d/small.txt", 1, "small", 5.0)]
     ctx = build_context("q", local, ctx_size=1024, answer_tokens=256)
     assert [s.path for s in ctx.sources] == ["/d/small.txt"]
 
@@ -69,3 +69,10 @@ def test_estimate_is_cautious_on_punctuation_dense_text():
     assert estimate_tokens(minified) >= len(minified) / 2.4
     prose = "The quartermaster keeps the spare parts log on the station. " * 20
     assert len(prose) / 4.5 <= estimate_tokens(prose) <= len(prose) / 2.5
+
+
+def test_weak_matches_far_below_the_best_are_left_out():
+    local = [hit("/d/answer.md", 1, "the answer", 141.6), hit("/d/noise.js", 1, "9, 9, 9", 4.0)]
+    web = [hit("https://x.org/a", 1, "web answer", 2.0)]  # judged against web hits only
+    ctx = build_context("q", local, web)
+    assert [s.path for s in ctx.sources] == ["/d/answer.md", "https://x.org/a"]
