@@ -16,6 +16,7 @@ from rich.text import Text
 from neuro_tui.cli.index_cmd import storage_for
 from neuro_tui.errors import UsageError
 from neuro_tui.retrieval.search import LocalIndex
+from neuro_tui.retrieval.textclean import strip_controls
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for rank, hit in enumerate(hits, 1):
         head = Text(f"{rank:>2}. ", style="bold")
-        head.append(f"{hit.path}:{hit.line_start}" if hit.line_start else hit.path, style="cyan")
+        path = strip_controls(hit.path)  # file names may contain escape codes
+        head.append(f"{path}:{hit.line_start}" if hit.line_start else path, style="cyan")
         head.append(f"  {hit.score:.2f}", style="dim")
         console.print(head)
         trail = " > ".join(x for x in (hit.title, hit.heading) if x)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from neuro_tui.retrieval.search import Hit
+from neuro_tui.retrieval.textclean import strip_controls
 
 INSTRUCTION = (
     "Answer the question using the numbered sources below. Cite the sources you use by their "
@@ -52,8 +53,8 @@ class Source:
     number: int  # [n] in the prompt and the answer
     origin: str  # "local" or "web"
     title: str
-    path: str  # file path or URL
-    location: str  # "path:line" for files, the URL for pages
+    path: str  # file path or URL, exactly (to open it); display `location` instead
+    location: str  # "path:line" for files, the URL for pages; control-free
     line_start: int  # of the best passage (0 for web pages and extracted HTML files)
     score: float  # best passage's score, normalised to 0..1 within its origin
     passages: tuple[Passage, ...] = field(default=())  # in document order
@@ -115,8 +116,8 @@ def _source(number: int, origin: str, items: list[tuple[Hit, float]]) -> Source:
     best, norm = items[0]
     passages = tuple(sorted((Passage(h.line_start, h.line_end, h.heading, h.text, s)
                              for h, s in items), key=lambda p: p.line_start))
-    location = best.path if origin == "web" or not best.line_start else (
-        f"{best.path}:{best.line_start}")
+    shown = strip_controls(best.path)  # a file name can hold escape codes too
+    location = shown if origin == "web" or not best.line_start else f"{shown}:{best.line_start}"
     return Source(number, origin, best.title, best.path, location,
                   best.line_start if origin == "local" else 0, round(norm, 4), passages)
 

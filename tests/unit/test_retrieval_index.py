@@ -106,3 +106,15 @@ def test_html_is_extracted_and_cited_without_line_numbers(tmp_path, capsys):
     assert hit.line_start == 0
     assert main(["search", "peregrine", "--storage", str(storage)]) == 0
     assert f"{docs / 'page.html'}:" not in capsys.readouterr().out
+
+
+def test_escape_codes_in_file_names_are_not_printed(tmp_path, capsys):
+    docs = tmp_path / "d"
+    docs.mkdir()
+    (docs / "evil\x1b]0;pwned\x07name.txt").write_text("walrus tusks are long teeth\n")
+    storage = tmp_path / "index"
+    assert main(["index", str(docs), "--storage", str(storage)]) == 0
+    capsys.readouterr()
+    assert main(["search", "walrus", "--storage", str(storage)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "name.txt:1" in out
