@@ -44,7 +44,7 @@ from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.recap import build_recap
 from neuro_tui.engine.sanitize import prepare
 from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
-from neuro_tui.engine.turn import run_turn
+from neuro_tui.engine.turn import drain, run_turn
 from neuro_tui.errors import GenerationError, MissingError
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()
@@ -75,6 +75,8 @@ class LlamaSession:
         self._ctx: ContextTracker | None = None
         self._probe = ProcessProbe(None)
         self._ctrl_c_stops = False
+        self._abandoned = False  # a caller stopped iterating ask() mid-answer
+        self._current = None  # the running turn's generator
         _LIVE.add(self)
 
     @property
@@ -190,10 +192,21 @@ class LlamaSession:
 
     async def ask(self, text: str):
         prepared = prepare(text, self.spec.flavor)
+        if self._current is not None:  # the last caller stopped listening mid-answer
+            await self._current.aclose()
+            self._current = None
+        if self._abandoned:
+            await drain(self)
         if self.stats.state not in (SessionState.READY, SessionState.STOPPED):
             raise RuntimeError(f"llama-cli is not at its prompt ({self.stats.state.value})")
-        async for event in run_turn(self, prepared):
-            yield event
+        self._current = turn = run_turn(self, prepared)
+        try:
+            async for event in turn:
+                yield event
+        finally:
+            await turn.aclose()
+            if self._current is turn:
+                self._current = None
 
 
 @atexit.register

@@ -31,6 +31,20 @@ SAMPLE_EVERY_S = 0.25
 _PIECES = re.compile(r"\s*\S+")
 
 
+async def drain(session, timeout: float = 10.0) -> None:
+    """Finish a turn whose caller stopped listening: read to the prompt, keep the answer."""
+    parser, end = session._parser, time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            item = await asyncio.wait_for(session._queue.get(), QUIET_CONFIRM_S)
+        except TimeoutError:
+            item = (0, parser.confirm_end())
+        if item is None or any(isinstance(e, TurnEnd) for e in item[1]):
+            break
+    session._abandoned = False
+    session.stats.state = SessionState.STOPPED if item is not None else SessionState.CRASHED
+
+
 async def run_turn(session, prepared: Prepared):
     from neuro_tui.engine.session import Exchange
 
@@ -122,7 +136,9 @@ async def run_turn(session, prepared: Prepared):
                 session._probe.sample(stats)
     finally:
         if not done and stats.state in (SessionState.PREFILL, SessionState.GENERATING):
-            # the caller stopped iterating mid-answer: stop it and let the next turn drain
+            # the caller stopped iterating mid-answer: stop it; the next ask() drains it
+            session._abandoned = True
+            session.history.append(Exchange(prepared.text, "".join(parts)))
             await session.interrupt()
     if session._interrupting and stop_reason == "eos":
         stop_reason = "interrupted"

@@ -151,3 +151,15 @@ async def test_tab_and_empty(make):
     with pytest.raises(ValueError):
         await turn(s, " \n ")
     await s.close()
+
+
+async def test_caller_that_stops_listening_mid_answer(make):
+    s = make(answers=["{endless}", "next one"], max_tokens=0)
+    await s.start()
+    async for event in s.ask("story"):
+        if isinstance(event, AnswerText) and "word5" in event.text:
+            break
+    text, events = await turn(s, "hello?")
+    assert text == "next one" and isinstance(events[-1], TurnStats)
+    assert s.history[0].answer.startswith(" word1") or s.history[0].answer.startswith("word1")
+    await s.close()
