@@ -88,15 +88,17 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
 def _extra(extra: tuple[str, ...] | list[str] | str, notes: list[str]) -> list[str]:
     items = shlex.split(extra) if isinstance(extra, str) else list(extra)
     kept: list[str] = []
-    skip = False
-    for item in items:
-        if skip:
-            skip = False
-            continue
+    i = 0
+    while i < len(items):
+        item = items[i]
         flag = item.split("=", 1)[0]
-        if flag in FORBIDDEN:
-            notes.append(f"extra argument {item} not passed: {FORBIDDEN[flag]}")
-            skip = flag in _TAKES_VALUE and "=" not in item
+        i += 1
+        if flag not in FORBIDDEN:
+            kept.append(item)
             continue
-        kept.append(item)
+        notes.append(f"extra argument {item} not passed: {FORBIDDEN[flag]}")
+        if flag in _TAKES_VALUE and "=" not in item and i < len(items):
+            optional = flag in ("--color", "-co")
+            if not optional or items[i] in ("on", "off", "auto"):
+                i += 1  # its value goes too
     return kept
