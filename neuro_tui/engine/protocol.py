@@ -13,54 +13,19 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
 
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.loglines import ErrorLine, Exited, Perf, classify_line  # noqa: F401
-
-
-@dataclass(frozen=True)
-class Ready:
-    """The first prompt marker: the model is loaded."""
-
-
-@dataclass(frozen=True)
-class FirstByte:
-    """The first answer byte of this turn arrived (TTFT)."""
-
-
-@dataclass(frozen=True)
-class Text:
-    text: str
-
-
-@dataclass(frozen=True)
-class AnswerBytes:
-    """This read carried answer bytes (newlines too): about one token, for live counts."""
-
-
-@dataclass(frozen=True)
-class Speeds:
-    """New protocol's `[ Prompt: X t/s | Generation: Y t/s ]` line."""
-
-    prompt_tok_s: float
-    gen_tok_s: float
-
-
-@dataclass(frozen=True)
-class TurnEnd:
-    """Back at the prompt."""
-
-
-@dataclass(frozen=True)
-class MaybeEnd:
-    """Uncoloured `\\r\\n> `: the end, unless more bytes follow (call confirm_end())."""
-
-
-@dataclass(frozen=True)
-class CursorQuery:
-    """The child asked for the cursor position (`ESC[6n`) and blocks until answered."""
-
+from neuro_tui.engine.wire import (  # noqa: F401 - re-exported: the parser's events
+    AnswerBytes,
+    CursorQuery,
+    FirstByte,
+    MaybeEnd,
+    Ready,
+    Speeds,
+    Text,
+    TurnEnd,
+)
 
 BOLD_GREEN = b"\x1b[1m\x1b[32m"
 _ESC_SEQ = re.compile(
