@@ -25,7 +25,7 @@ from neuro_tui.retrieval.loaders import MAX_BYTES
 from neuro_tui.retrieval.prepare import Prepared, prepare, prepare_args
 
 SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".venv", ".tox"}
-COMMIT_SECONDS = 2.0
+COMMIT_SECONDS = 2.0  # NEURO_TUI_COMMIT_SECONDS overrides (tests commit more often)
 
 
 @dataclass
@@ -127,13 +127,14 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
                     report.skipped.setdefault(old.hash[5:].split(":")[0], []).append(path)
             else:
                 todo.append((path, old.hash if old else None, max_bytes))
+        every = float(os.environ.get("NEURO_TUI_COMMIT_SECONDS") or COMMIT_SECONDS)
         last_commit = time.monotonic()
         for item in _prepared(todo, workers):
             _apply(writer, item, known.get(item.path), report)
             done += 1
             if progress:
                 progress(Progress(done, len(files), report.bytes, item.path))
-            if time.monotonic() - last_commit > COMMIT_SECONDS:
+            if time.monotonic() - last_commit > every:
                 writer.commit()
                 last_commit = time.monotonic()
     except (KeyboardInterrupt, BrokenProcessPool):

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import tantivy
 
-from neuro_tui.errors import MissingError, NeuroError
+from neuro_tui.errors import MissingError, NeuroError, UsageError
 
 SCHEMA_VERSION = "1"
+MARKER = "neuro-tui-index"  # holds SCHEMA_VERSION; marks the folder as ours
 WRITER_HEAP = 128_000_000
 
 
@@ -48,8 +49,17 @@ def open_index(storage: Path, *, create: bool) -> tantivy.Index:
     if not create and not (storage.is_dir() and tantivy.Index.exists(str(storage))):
         raise MissingError(f"no index at {storage}",
                            hint=f"build one with: neuro-tui index PATH --storage {storage}")
+    marker = storage / MARKER
     if create:
         storage.mkdir(parents=True, exist_ok=True)
+        if not marker.exists():
+            if any(storage.iterdir()):  # never scatter index files among the user's own
+                raise UsageError(f"{storage} is not empty and is not a neuro-tui index",
+                                 hint="choose an empty or new folder for --storage")
+            marker.write_text(SCHEMA_VERSION + "\n")
+    if marker.exists() and marker.read_text().strip() != SCHEMA_VERSION:
+        raise NeuroError(f"the index at {storage} was made by another neuro-tui version",
+                         hint="index again into a new --storage folder")
     try:
         return tantivy.Index(SCHEMA, path=str(storage), reuse=True)
     except (OSError, ValueError) as error:

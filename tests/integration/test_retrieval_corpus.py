@@ -94,12 +94,13 @@ def _all_keys(storage: Path) -> tuple[list[str], set[str]]:
 
 
 def test_killed_run_resumes_and_leaves_a_complete_index(tmp_path):
-    roots = stdlib_roots(tests=False)
+    roots = stdlib_roots()
     storage = tmp_path / "killed"
     command = [sys.executable, "-m", "neuro_tui", "index", *map(str, roots), "--recursive",
                "--storage", str(storage)]
+    env = {**os.environ, "NEURO_TUI_COMMIT_SECONDS": "0.5"}  # several commits before the kill
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     deadline = time.monotonic() + 120
     committed = 0
     while time.monotonic() < deadline and proc.poll() is None:

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from neuro_tui.cli import main
+from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import store
 from neuro_tui.retrieval.indexer import index_paths
 from neuro_tui.retrieval.search import LocalIndex
@@ -118,3 +119,9 @@ def test_escape_codes_in_file_names_are_not_printed(tmp_path, capsys):
     assert main(["search", "walrus", "--storage", str(storage)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "name.txt:1" in out
+
+
+def test_storage_must_be_new_empty_or_an_index(docs, tmp_path):
+    with pytest.raises(UsageError, match="not empty and is not a neuro-tui index"):
+        index_paths(docs, [docs])  # would mix index files into the user's documents
+    assert sorted(p.name for p in docs.iterdir()) == ["alpha.md", "beta.txt", "logo.png", "sub"]
