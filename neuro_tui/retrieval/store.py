@@ -53,7 +53,8 @@ def open_index(storage: Path, *, create: bool) -> tantivy.Index:
     if create:
         storage.mkdir(parents=True, exist_ok=True)
         if not marker.exists():
-            if any(storage.iterdir()):  # never scatter index files among the user's own
+            if any(storage.iterdir()) and not (storage / "meta.json").exists():
+                # never scatter index files among the user's own documents
                 raise UsageError(f"{storage} is not empty and is not a neuro-tui index",
                                  hint="choose an empty or new folder for --storage")
             marker.write_text(SCHEMA_VERSION + "\n")
