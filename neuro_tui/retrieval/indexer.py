@@ -106,7 +106,8 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     try:
         known = store.file_states(index)
-        files = list(dict.fromkeys(walk(paths, recursive)))
+        own = [os.path.abspath(os.path.expanduser(storage))]  # never index the index itself
+        files = [f for f in dict.fromkeys(walk(paths, recursive)) if not _under(f, own)]
         roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]
         present = set(files)
         for gone in [p for p in known if _under(p, roots) and p not in present]:

@@ -125,3 +125,10 @@ def test_storage_must_be_new_empty_or_an_index(docs, tmp_path):
     with pytest.raises(UsageError, match="not empty and is not a neuro-tui index"):
         index_paths(docs, [docs])  # would mix index files into the user's documents
     assert sorted(p.name for p in docs.iterdir()) == ["alpha.md", "beta.txt", "logo.png", "sub"]
+
+
+def test_index_inside_the_indexed_folder_is_not_indexed(docs):
+    storage = docs / "search-index"
+    index_paths(storage, [docs], recursive=True)
+    again = index_paths(storage, [docs], recursive=True)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
