@@ -15,7 +15,7 @@ import sys
 from neuro_tui import config as config_mod
 from neuro_tui.engine.events import AnswerText, SessionError, TurnStats
 from neuro_tui.errors import GenerationError, MissingError, UsageError
-from neuro_tui.retrieval.textclean import strip_controls as terminal_safe
+from neuro_tui.textsafe import strip_controls
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,7 +78,7 @@ def _spec_with_download(cfg: config_mod.Config, yes: bool):
 
 
 def _source_line(source) -> str:
-    return terminal_safe(f"[{source.number}] {source.title} - {source.location}")
+    return strip_controls(f"[{source.number}] {source.title} - {source.location}")
 
 
 async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: str) -> dict:
@@ -97,7 +97,7 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
             answer_tokens=cfg.max_tokens or 512, system_prompt=cfg.system_prompt)
         prompt, sources, notes = context.prompt, context.sources, context.notes
     for note in notes:
-        print(f"neuro-tui: {terminal_safe(note)}", file=sys.stderr)
+        print(f"neuro-tui: {strip_controls(note)}", file=sys.stderr)
     session = LlamaSession(spec)
     parts: list[str] = []
     stats: TurnStats | None = None
@@ -107,7 +107,7 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
             if isinstance(event, AnswerText):
                 parts.append(event.text)
                 if args.stream and not args.json:
-                    sys.stdout.write(terminal_safe(event.text))
+                    sys.stdout.write(strip_controls(event.text))
                     sys.stdout.flush()
             elif isinstance(event, TurnStats):
                 stats = event
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stream:
         print()
     else:
-        print(terminal_safe(result["answer"]))
+        print(strip_controls(result["answer"]))
     if result["sources"]:
         print("\nSources:")
         for source in result["sources"]:

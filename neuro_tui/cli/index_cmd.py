@@ -17,7 +17,7 @@ from rich.text import Text
 from neuro_tui import config, paths
 from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import indexer
-from neuro_tui.retrieval.textclean import one_line
+from neuro_tui.textsafe import one_line
 
 SHOWN_PER_REASON = 5
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from neuro_tui.cli.index_cmd import storage_for
 from neuro_tui.errors import UsageError
 from neuro_tui.retrieval.search import LocalIndex
-from neuro_tui.retrieval.textclean import strip_controls
+from neuro_tui.textsafe import strip_controls
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from neuro_tui.retrieval.search import Hit
-from neuro_tui.retrieval.textclean import strip_controls
+from neuro_tui.textsafe import strip_controls
 
 INSTRUCTION = (
     "Answer the question using the numbered sources below. Cite the sources you use by their "

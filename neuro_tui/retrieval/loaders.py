@@ -18,7 +18,7 @@ from pathlib import Path
 
 from neuro_tui.retrieval.chunking import title_of
 from neuro_tui.retrieval.htmltext import FAST_ABOVE, html_to_text
-from neuro_tui.retrieval.textclean import one_line, strip_controls
+from neuro_tui.textsafe import one_line, strip_controls
 
 MAX_BYTES = 16 * 1024 * 1024  # per file, after decompression
 

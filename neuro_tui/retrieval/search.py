@@ -13,7 +13,7 @@ import tantivy
 
 from neuro_tui.retrieval import query as lenient
 from neuro_tui.retrieval import store
-from neuro_tui.retrieval.textclean import strip_controls
+from neuro_tui.textsafe import strip_controls
 
 FIELDS = ["title", "heading", "body"]
 BOOSTS = {"title": 2.0, "heading": 1.5, "body": 1.0}

@@ -14,7 +14,7 @@ from neuro_tui.retrieval.chunking import TARGET_CHARS, chunk_text
 from neuro_tui.retrieval.loaders import Skipped, load
 from neuro_tui.retrieval.query import to_tantivy
 from neuro_tui.retrieval.search import run_query
-from neuro_tui.retrieval.textclean import strip_controls
+from neuro_tui.textsafe import strip_controls
 
 
 def test_markdown_passages_follow_headings_and_keep_line_ranges():

@@ -36,7 +36,7 @@ def _context():
 
 def _work(html: str, url: str, conn: Connection) -> None:
     from neuro_tui.retrieval.loaders import html_to_markdown
-    from neuro_tui.retrieval.textclean import one_line, strip_controls
+    from neuro_tui.textsafe import one_line, strip_controls
 
     try:
         title, text = html_to_markdown(html, url)

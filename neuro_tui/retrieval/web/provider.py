@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from neuro_tui.retrieval.textclean import one_line
+from neuro_tui.textsafe import one_line
 
 
 @dataclass(frozen=True)

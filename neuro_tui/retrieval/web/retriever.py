@@ -15,11 +15,11 @@ import tantivy
 from neuro_tui.retrieval import store
 from neuro_tui.retrieval.chunking import chunk_text
 from neuro_tui.retrieval.search import Hit, run_query
-from neuro_tui.retrieval.textclean import one_line
 from neuro_tui.retrieval.web.extract import ExtractedPage, extract_pages
 from neuro_tui.retrieval.web.fetch import FetchedPage, FetchLimits, fetch_all
 from neuro_tui.retrieval.web.guard import AddressGuard
 from neuro_tui.retrieval.web.provider import SearchProvider, WebSearchUnavailable
+from neuro_tui.textsafe import one_line
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Make untrusted file and page text safe to print: no terminal control sequences.
+"""Make untrusted model, file and page text safe to print: no terminal control sequences.
 
 Files and web pages may carry ANSI/OSC escapes (colour, cursor moves, window titles,
 hyperlinks, even clipboard writes); everything this package returns goes through
