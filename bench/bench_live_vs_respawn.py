@@ -54,6 +54,53 @@ async def live(spec: SessionSpec) -> tuple[list[dict], dict, float]:
     return rows, session.perf(), session.stats.load_ms
 
 
+def bare(spec: SessionSpec, log: Path) -> tuple[float, dict]:
+    """The same llama-cli and turns read by a minimal pty loop (no parser, no asyncio):
+    the most any reader could get out of this binary on this machine."""
+    from neuro_tui.engine.args import build_argv
+    from neuro_tui.engine.loglines import Perf, classify_line
+
+    argv = build_argv(spec).argv
+    child = pexpect.spawn("sh", ["-c", "exec " + shlex.join(argv) + " 2>" + str(log)],
+                          env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    child.delaybeforesend = None
+    child.expect_exact(b"\r\n> ", timeout=120)
+    tokens = span = 0.0
+    for question in QUESTIONS:
+        child.send(question + "\r")
+        buf, times, stopped = b"", [], False
+        while True:
+            data = child.read_nonblocking(65536, timeout=120)
+            now = time.monotonic()
+            if not times and b"\x1b[0m" not in buf + data:
+                buf += data
+                continue
+            if not times and not buf.endswith(b"\x1b[0m"):
+                data = (buf + data).split(b"\x1b[0m", 1)[1]
+                buf = b"\x1b[0m"
+            end = b"\x1b[1m\x1b[32m" in data
+            if data.split(b"\r\n> ")[0].split(b"\x1b[1m")[0].strip(b"\r\n"):
+                times.append(now)
+            if end:
+                break
+            if len(times) >= spec.params.max_tokens and not stopped:
+                child.sendintr()
+                stopped = True
+        count = min(len(times), spec.params.max_tokens)
+        if count > 1:
+            tokens += count - 1
+            span += times[count - 1] - times[0]
+    child.sendeof()
+    child.expect(pexpect.EOF, timeout=30)
+    child.close()
+    perf = {}
+    for line in log.read_text(errors="replace").splitlines():
+        event = classify_line(line)
+        if isinstance(event, Perf):
+            perf[event.kind] = event
+    return (tokens / span if span else 0.0), perf
+
+
 def respawn(spec: SessionSpec) -> list[dict]:
     p = spec.params
     history: list[tuple[str, str]] = []
@@ -105,6 +152,7 @@ def main() -> int:
                               temperature=0.7, max_tokens=args.max_tokens, ctx_size=4096)
     spec = SessionSpec(binary=cli, flavor=Flavor.OLD, model=args.model, params=params)
     live_rows, perf, load_ms = asyncio.run(live(spec))
+    bare_rate, bare_perf = bare(spec, Path("/tmp/bench-bare-llama.log"))
     respawn_rows = respawn(spec)
 
     print(f"# live vs respawn, {args.model.name}, {cli}, -t {args.threads}, "
@@ -126,15 +174,23 @@ def main() -> int:
     ev = perf.get("eval")
     theirs = ev.count / (ev.ms / 1000) if ev and ev.ms else 0.0
     speed = ours / theirs if theirs else 0.0
-    print(f"delivered tok/s (ours, from pty reads) = {ours:.2f}; llama-cli eval rate (perf "
-          f"lines: {ev.count if ev else '?'} runs / {ev.ms if ev else '?'} ms) = {theirs:.2f}; "
-          f"ratio = {speed:.3f} (goal >= 0.99): {'MET' if speed >= 0.99 else 'NOT MET'}")
-    print(f"tokens counted by us = {sum(r['tokens'] for r in live_rows)} "
-          f"(llama-cli eval runs {ev.count if ev else '?'}, + 1 first token per turn from prefill)")
+    samp = perf.get("sampling")
+    with_sampling = ev.count / ((ev.ms + (samp.ms if samp else 0)) / 1000) if ev else 0.0
+    speed_s = ours / with_sampling if with_sampling else 0.0
+    print(f"delivered tok/s: ours {ours:.2f} (LlamaSession, {ours_tokens} tokens after the "
+          f"first / {ours_span:.2f} s first-to-last); bare pty reader {bare_rate:.2f}")
+    print(f"llama-cli eval rate from its perf lines: {theirs:.2f} tok/s ({ev.count if ev else '?'}"
+          f" runs / {ev.ms if ev else '?'} ms); sampling {samp.ms if samp else '?'} ms")
+    print(f"ratio ours / llama-cli eval rate = {speed:.3f} (goal >= 0.99): "
+          f"{'MET' if speed >= 0.99 else 'NOT MET'}")
+    print(f"ratio ours / eval+sampling rate = {speed_s:.3f}; ratio ours / bare reader = "
+          f"{ours / bare_rate if bare_rate else 0:.3f}; bare reader / eval rate = "
+          f"{bare_rate / theirs if theirs else 0:.3f}")
     if args.json:
         args.json.write_text(json.dumps({"live": live_rows, "respawn": respawn_rows,
                                          "ratio_ttft_turn5": ratio5, "delivered_tok_s": ours,
-                                         "llama_eval_tok_s": theirs, "speed_ratio": speed},
+                                         "llama_eval_tok_s": theirs, "speed_ratio": speed,
+                                         "bare_reader_tok_s": bare_rate},
                                         indent=1))
     return 0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Perf:
-    """`llama_perf_context_print:` / `common_perf_print:` figure; kind: load|prompt|eval|total."""
+    """`llama_perf_*_print:` / `common_perf_print:` figure: load|prompt|eval|total|sampling."""
 
     kind: str
     ms: float
@@ -32,7 +32,7 @@ class Exited:
 
 
 _PERF = re.compile(
-    r"(?:llama_perf_context_print|common_perf_print):\s+(load|prompt eval|eval|total) time\s*="
+    r"(?:llama_perf_\w+_print|common_perf_print):\s+(load|prompt eval|eval|total|sampling) time\s*="
     r"\s*([\d.]+) ms(?:\s*/\s*(\d+) (?:tokens|runs))?"
 )
 _ERRORS = re.compile(

@@ -10,6 +10,7 @@ as commands. So: one message in, the exact keystrokes of one turn out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from neuro_tui.engine.events import Flavor
@@ -29,10 +30,13 @@ class Prepared:
 
 
 def clean(text: str) -> str:
-    """Normalise newlines, expand TABs, drop control characters and lone surrogates."""
+    """Normalise newlines, expand TABs, drop control characters and lone surrogates, and
+    replace code points the editor cannot measure (unassigned, private use: wcwidth < 0 would
+    make it query the cursor position) with U+FFFD."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", TAB_SPACES)
     text = _CONTROL.sub("", text)
-    return text.encode("utf-8", "replace").decode("utf-8")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join("\ufffd" if unicodedata.category(c) in ("Cn", "Co") else c for c in text)
 
 
 def prepare(text: str, flavor: Flavor) -> Prepared:

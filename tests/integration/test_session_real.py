@@ -133,3 +133,16 @@ async def test_20kb_paste(session_for):
     text, events = await turn(s, "Thanks!")
     assert isinstance(events[-1], TurnStats)
     await s.close()
+
+
+async def test_load_failure_says_why(llama_cli_old, tmp_path):
+    from neuro_tui.errors import MissingError
+
+    bad = tmp_path / "not-a-model.gguf"
+    bad.write_bytes(b"hello, this is not a GGUF file" * 10)
+    s = LlamaSession(SessionSpec(binary=llama_cli_old, flavor=Flavor.OLD, model=bad,
+                                 params=GenerationParams(threads=1), log_dir=tmp_path))
+    with pytest.raises(MissingError) as error:
+        await s.start()
+    assert "invalid magic" in str(error.value) or "failed to" in str(error.value)
+    assert s.state is SessionState.CRASHED and not s._proc.alive()

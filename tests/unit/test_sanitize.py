@@ -65,3 +65,8 @@ def test_big_paste_is_one_turn():
     p = prepare(text, Flavor.OLD)
     assert p.lines == 300 and p.payload.count(b"\r") == 300 and len(p.payload) > 20_000
     assert p.payload.count(b"\\\r") == 299
+
+
+def test_unmeasurable_code_points_are_replaced():
+    assert clean("a\U000e0080b\ue000c") == "a\ufffdb\ufffdc"  # unassigned, private use
+    assert clean("zero\u200bwidth") == "zero\u200bwidth"  # width 0 is fine, only < 0 asks

@@ -163,3 +163,42 @@ async def test_caller_that_stops_listening_mid_answer(make):
     assert text == "next one" and isinstance(events[-1], TurnStats)
     assert s.history[0].answer.startswith(" word1") or s.history[0].answer.startswith("word1")
     await s.close()
+
+
+async def test_context_warning_before_it_wraps(make):
+    from neuro_tui.engine.events import ContextWarning
+
+    s = make(answers=["a fairly long answer with quite a few words in it, to fill up space"],
+             ctx_size=120)
+    await s.start()
+    warnings = []
+    for _ in range(4):
+        _, events = await turn(s, "tell me something about the weather today please")
+        warnings += [e for e in events if isinstance(e, ContextWarning)]
+    assert len(warnings) == 1 and warnings[0].ctx_size == 120
+    assert warnings[0].ctx_used >= 0.8 * 120 and s.stats.ctx_used > warnings[0].ctx_used
+    assert s.stats.rss_bytes and s.stats.rss_bytes > 1_000_000
+    await s.close()
+
+
+async def test_cursor_position_query_is_answered(make):
+    """Fallback for a character the editor cannot measure (sanitize avoids them): the session
+    answers ESC[6n, so llama-cli does not block; later keystrokes then go through."""
+    import asyncio
+
+    from neuro_tui.engine.sanitize import Prepared
+    from neuro_tui.engine.turn import run_turn
+
+    s = make(answers=["{echo}"])
+    await s.start()
+
+    async def collect():
+        return [e async for e in run_turn(s, Prepared(b"a\t", 1, "a\tb"))]
+
+    task = asyncio.ensure_future(collect())
+    await asyncio.sleep(0.5)  # the fake is now blocked on its cursor query, until we answer
+    s._proc.write_now(b"b\r")
+    events = await asyncio.wait_for(task, 10)
+    assert "".join(e.text for e in events if isinstance(e, AnswerText)) == "You said: a\tb"
+    assert isinstance(events[-1], TurnStats)
+    await s.close()
