@@ -9,6 +9,7 @@ Flavor: FAKE_FLAVOR=old|bitnet|new (default old). Behaviour, all optional (env):
   FAKE_LOAD_DELAY seconds (0.05)               FAKE_EXIT_ON_LOAD=1: "unable to load model", exit 1
   FAKE_CRASH_AFTER=N: SIGSEGV after N answer tokens (FAKE_CRASH_TURN=k: only in turn k)
   FAKE_HANG_AFTER=N: stop writing (but stay alive) after N answer tokens
+  FAKE_SIGINT_EXITS=1: Ctrl+C always quits, as when it lands just after an answer ended
 Flags are llama-cli's (-m, -cnv, -sys, -p, -n, -c, --color [on|off], ...); stderr gets logs
 and, at exit, perf lines. TAB makes old/bitnet ask for the cursor position (ESC[6n).
 """
@@ -76,7 +77,7 @@ class Fake:
         signal.signal(signal.SIGINT, self.on_sigint)
 
     def on_sigint(self, *_):
-        if self.at_prompt:
+        if self.at_prompt or ENV("FAKE_SIGINT_EXITS"):  # the latter: a Ctrl+C that lands late
             self.exit_interrupted()
         self.stop = True
 

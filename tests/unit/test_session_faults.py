@@ -202,3 +202,18 @@ async def test_cursor_position_query_is_answered(make):
     assert "".join(e.text for e in events if isinstance(e, AnswerText)) == "You said: a\tb"
     assert isinstance(events[-1], TurnStats)
     await s.close()
+
+
+async def test_ctrl_c_that_lands_at_the_prompt_restarts_transparently(make):
+    s = make(answers=["{endless}"], env={"FAKE_SIGINT_EXITS": 1}, max_tokens=0)
+    await s.start()
+    first_pid = s.pid
+    got = []
+    async for event in s.ask("story"):
+        got.append(event)
+        if sum(isinstance(e, AnswerText) for e in got) == 3:
+            await s.interrupt()
+    assert isinstance(got[-1], TurnStats) and got[-1].stop_reason == "interrupted"
+    assert s.state is SessionState.READY and s.pid != first_pid and "recap" in s.notice
+    assert s.history[0].answer.strip().startswith("word1") and not s.history[0].partial
+    await s.close()
