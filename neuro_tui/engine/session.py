@@ -2,25 +2,38 @@
 
 Public API (stable; the TUI, `ask` and `chat --plain` rely on it):
     s = LlamaSession(spec: SessionSpec, record_pty: Path | None = None)  # nothing spawned yet
-    await s.start()        # spawn, wait for the first prompt; MissingError (binary missing, model
-                           # fails to load: the log's reason) or GenerationError (load timeout)
-    async for ev in s.ask(text):   # ValueError if empty, RuntimeError if not READY/STOPPED
-        AnswerText(text)           # fragments, control sequences stripped
-        ContextWarning(used, size) # once, before llama-cli's context would silently wrap
-        SessionError(kind=...)     # "crash" (partial answer kept, exit code/signal, log
-                                   # tail), "hang" (no byte for spec.hang_timeout_s),
-                                   # "context" (request exceeds the context)
-        TurnStats(...)             # last event of a turn unless crash/hang; stop_reason
-                                   # "eos" | "max_tokens" | "interrupted"
-    await s.interrupt()    # Ctrl+C: the answer stops, the process stays; returns at once,
-                           # the ask() iterator then ends with stop_reason "interrupted"
+    await s.start()   # spawn, wait for the first prompt. Raises MissingError (binary missing;
+                      # model fails to load: the log's reason, e.g. "invalid magic") or
+                      # GenerationError (not ready within spec.load_timeout_s)
+    async for ev in s.ask(text):  # on first iteration: ValueError if the message is empty,
+                                  # RuntimeError unless state is READY or STOPPED
+        AnswerText(text)          # fragments; terminal control sequences already stripped
+        ContextWarning(ctx_used, ctx_size)  # once, at 80 % (estimate), before it wraps
+        SessionError(message, kind, exit_code, signal, log_tail, partial)
+                                  # kind "crash": llama-cli died mid-answer (partial answer
+                                  #   kept in s.history, state CRASHED: call restart())
+                                  # kind "hang": no byte for spec.hang_timeout_s and no CPU
+                                  #   use (state CRASHED: call restart())
+                                  # kind "context": new CLI refused (request > context)
+        TurnStats(...)            # the last event of every turn that was not a crash/hang;
+                                  # stop_reason "eos" | "max_tokens" | "interrupted"
+    await s.interrupt()  # Ctrl+C semantics: the answer stops, the process stays. Returns at
+                         # once; the running ask() iterator then ends with a TurnStats whose
+                         # stop_reason is "interrupted" (state STOPPED, ask() allowed again)
     await s.restart(recap=None)  # fresh process; earlier turns go to the model as a recap in
-                           # the system prompt (auto-built from s.history when None);
-                           # s.notice says so for the user
-    await s.close()        # EOF, then SIGHUP, then SIGKILL to the process group; reaped
-    s.state (SessionState), s.stats (timing.LiveStats, live), s.log_path (llama-cli stderr),
-    s.history (list[Exchange]: user, answer, partial), s.warnings (params not honoured),
-    s.notice (str | None), s.perf() (llama-cli's perf lines from the log, after exit)
+                         # its system prompt (built from s.history when None, "" for none);
+                         # s.notice tells the user. The transcript (s.history) is kept.
+    await s.close()      # EOF at the prompt, then SIGHUP, then SIGKILL to the process group;
+                         # always reaped (no zombie); an atexit hook kills leftovers
+    Attributes: s.state (SessionState), s.stats (timing.LiveStats, updated live: tokens,
+    tok_s, ttft_ms, load_ms, prompt_tokens, ctx_used/ctx_size, rss_bytes, cpu_percent, and
+    gen_tok_s_reported/prompt_tok_s from the new CLI), s.log_path (llama-cli's stderr),
+    s.history (list[Exchange(user, answer, partial)]), s.warnings (parameters not passed, with
+    why), s.notice (str | None), s.pid, s.perf() (dict kind -> Perf from llama-cli's perf
+    lines; the old protocol prints them at exit, so read it after close()).
+    Abandoning an ask() iterator mid-answer is safe: the next ask() stops and drains it.
+    Token counts are estimates (one pty read ~ one token, coalesced reads counted by words):
+    TurnStats.tokens_exact is False; llama-cli only gives exact counts at exit (perf lines).
 """
 
 from __future__ import annotations
