@@ -146,3 +146,44 @@ async def test_load_failure_says_why(llama_cli_old, tmp_path):
         await s.start()
     assert "invalid magic" in str(error.value) or "failed to" in str(error.value)
     assert s.state is SessionState.CRASHED and not s._proc.alive()
+
+
+def test_no_orphan_when_the_app_is_killed(llama_cli_old, smollm2, tmp_path):
+    """SIGKILL the Python process mid-answer: the pty closes, llama-cli gets SIGHUP."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = f"""
+import asyncio, os, sys
+from pathlib import Path
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.params import GenerationParams, SessionSpec
+from neuro_tui.engine.session import LlamaSession
+async def main():
+    s = LlamaSession(SessionSpec(binary=Path({str(llama_cli_old)!r}), flavor=Flavor.OLD,
+        model=Path({str(smollm2)!r}), params=GenerationParams(threads=1, max_tokens=0),
+        log_dir=Path({str(tmp_path)!r})))
+    await s.start()
+    print(s.pid, flush=True)
+    async for event in s.ask("Write a very long story about a dragon."):
+        pass
+asyncio.run(main())
+"""
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    pid = int(app.stdout.readline())
+    assert psutil.pid_exists(pid)
+    time.sleep(1.0)
+    app.send_signal(signal.SIGKILL)
+    app.wait(10)
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break  # exited; reaped by init
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    assert not alive, "llama-cli outlived the app"
