@@ -167,6 +167,10 @@ class LlamaSession:
         return f"exit code {p.exit_code}" if p else "not started"
 
     async def restart(self, recap: str | None = None) -> None:
+        if self._current is not None:  # an answer still streaming: keep what was said
+            await self._current.aclose()
+            self._current = None
+        self._abandoned = False
         if self._proc:
             await self._proc.end()
         recap = build_recap(self.history, self.spec.params.ctx_size) if recap is None else recap

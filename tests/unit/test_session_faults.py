@@ -217,3 +217,14 @@ async def test_ctrl_c_that_lands_at_the_prompt_restarts_transparently(make):
     assert s.state is SessionState.READY and s.pid != first_pid and "recap" in s.notice
     assert s.history[0].answer.strip().startswith("word1") and not s.history[0].partial
     await s.close()
+
+
+async def test_restart_while_an_answer_streams(make):
+    s = make(answers=["{endless}"], max_tokens=0)
+    await s.start()
+    async for event in s.ask("story"):
+        if isinstance(event, AnswerText) and "word3" in event.text:
+            break
+    await s.restart()
+    assert s.state is SessionState.READY and len(s.history) == 1
+    await s.close()
