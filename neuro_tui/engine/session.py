@@ -171,6 +171,9 @@ class LlamaSession:
             await self._current.aclose()
             self._current = None
         self._abandoned = False
+        await self._respawn(recap)
+
+    async def _respawn(self, recap: str | None) -> None:
         if self._proc:
             await self._proc.end()
         recap = build_recap(self.history, self.spec.params.ctx_size) if recap is None else recap

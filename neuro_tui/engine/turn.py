@@ -195,7 +195,7 @@ async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnCloc
         # our Ctrl+C arrived just as the answer ended: llama-cli took it as "quit"
         session.history.append(Exchange(prepared.text, "".join(parts)))
         turn_stats = clock.finish("interrupted")
-        await session.restart()
+        await session._respawn(None)  # restart() would close this very turn
         yield turn_stats
         return
     stats.state = SessionState.CRASHED
