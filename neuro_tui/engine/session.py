@@ -155,7 +155,10 @@ class LlamaSession:
         self.stats.state = SessionState.READY
 
     def _on_read(self, data: bytes | None) -> None:
-        if data is None:
+        if data is None:  # the child is gone: what the parser still held is certain now
+            tail = self._parser.finish()
+            if tail:
+                self._queue.put_nowait((time.monotonic(), tail))
             self._queue.put_nowait(None)
             return
         self._queue.put_nowait((time.monotonic(), self._parser.feed(data)))

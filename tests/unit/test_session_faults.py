@@ -228,3 +228,11 @@ async def test_restart_while_an_answer_streams(make):
     await s.restart()
     assert s.state is SessionState.READY and len(s.history) == 1
     await s.close()
+
+
+async def test_crash_right_after_a_split_character_keeps_what_was_sent(make):
+    # "caf" + the first byte of "é", then SIGSEGV: the half character becomes U+FFFD
+    s = make(answers=["un caf\udcc3 more"], env={"FAKE_CRASH_AFTER": 2})
+    await s.start()
+    text, events = await turn(s, "go")
+    assert text == "un caf\ufffd" and events[-1].kind == "crash" and events[-1].partial
