@@ -1,11 +1,11 @@
 """How fast the chat renders a streamed answer, vs Textual's MarkdownStream in the same run.
 
-    .venv/bin/python bench/bench_stream_render.py [--source fake-cli|inproc] [--tokens 10000]
-        [--answers 100] [--baseline-tokens 2500]
+    .venv/bin/python bench/bench_stream_render.py [--tokens 10000] [--answers 100]
+        [--answer-tokens 1000] [--baseline-tokens 2500]
 
 1. one long answer (default 10k tokens) streamed at full speed: seconds from Enter to the
    final frame (goal <= 5 s); the producer is the real LlamaSession reading the fake
-   llama-cli through a pty (--source fake-cli) or an in-process producer (--source inproc);
+   llama-cli (tests/fakes, FAKE_TOKEN_DELAY=0) through a pty;
 2. a chat of N answers (default 100 x 1000 tokens): per-token time of the last answers vs
    the first (goal: ratio ~1.0);
 3. the same long-answer text through Textual's MarkdownStream (the baseline), smaller by
@@ -59,11 +59,6 @@ def text_for(source: str, target: int, seed: int = 7) -> str:
 
 
 def make_session(source: str, answers: list[str]):
-    if source == "inproc":
-        from tests.tui.stand_in import StandInSession
-
-        session = StandInSession(answers)
-        return session
     from fake_cli_session import fake_cli_session
 
     return fake_cli_session(answers)
@@ -75,7 +70,7 @@ async def stream_ours(source: str, answers: list[str]) -> list[float]:
     from neuro_tui.app.app import create_app
 
     session = make_session(source, answers)
-    app = create_app(config_mod.load({}), lambda _c: session, retriever=None, persist=False)
+    app = create_app(config_mod.load({}), lambda _c: session, retriever=None)
     times: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         while not app.conversation.ready:
@@ -121,7 +116,7 @@ async def stream_baseline(text: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--source", choices=["fake-cli", "inproc"], default="fake-cli")
+    parser.add_argument("--source", choices=["fake-cli"], default="fake-cli")
     parser.add_argument("--tokens", type=int, default=10_000)
     parser.add_argument("--answers", type=int, default=100)
     parser.add_argument("--answer-tokens", type=int, default=1000)

@@ -57,6 +57,7 @@ class Actions:
         log = self.query_one(ChatPane).log
         log.append(self._cleaner.finish())
         log.end_answer()
+        self.finished.add(event.turn)
         stats = event.stats or {}
         parts = []
         if event.stop_reason == "interrupted":

@@ -57,6 +57,7 @@ class NeuroApp(Actions, App):
         self.answers: dict[int, str] = {}
         self.sources: dict[int, list[m.SourceView]] = {}
         self.questions: dict[int, str] = {}
+        self.finished: set[int] = set()  # turns whose answer ended (any stop reason)
         self.selected_turn: int | None = None
         self.error: str | None = None
 

@@ -56,8 +56,11 @@ class Conversation:
                 self.writer.set_model(spec.model.stem)
             await self.session.start()
         except NeuroError as error:
-            self.failed = "missing"
-            self.app.post_message(m.SessionFailed("missing", str(error)))
+            # a log path as hint is what F3 shows; other hints (commands to run) are kept
+            hint = error.hint if error.hint and not error.hint.startswith("log:") else None
+            text = clean(f"{error.message} ({hint})" if hint else error.message)
+            self.failed = "load" if "could not load" in error.message else "missing"
+            self.app.post_message(m.SessionFailed(self.failed, text))
             return
         except Exception as error:  # load failure: shown, with the log tail, never raised
             self.failed = "load"
@@ -87,6 +90,7 @@ class Conversation:
         if self.writer is not None:
             self.writer.user(text)
         prompt, stop_reason, stats, pending = text, "eos", None, None
+        failure: m.SessionFailed | None = None  # posted after the (partial) answer
         try:
             if self.retriever is not None and (self.config.storage or self.web):
                 prompt = await self._retrieve(turn, text)
@@ -107,17 +111,18 @@ class Conversation:
                     stop_reason = "error"
                     self.ready = event.kind not in ("crash", "hang", "load")
                     self.failed = None if self.ready else event.kind
-                    self.app.post_message(m.SessionFailed(event.kind, event.message,
-                                                          event.log_tail))
+                    failure = m.SessionFailed(event.kind, event.message, event.log_tail)
         except Exception as error:  # the engine broke: show it, keep the app alive
             stop_reason = "error"
             self.ready, self.failed = False, "crash"
-            self.app.post_message(m.SessionFailed("crash", clean(str(error)) or repr(error)))
+            failure = m.SessionFailed("crash", clean(str(error)) or repr(error))
         finally:
             self.busy = False
         if self.writer is not None:
             self.writer.end_turn(stop_reason, stats)
         self.app.post_message(m.AnswerFinished(turn, stop_reason, stats))
+        if failure is not None:
+            self.app.post_message(failure)
 
     async def _retrieve(self, turn: int, text: str) -> str:
         try:

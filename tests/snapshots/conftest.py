@@ -1,1 +1,1 @@
-from tests.tui.conftest import make_app, recorder, tui_config  # noqa: F401 - fixtures
+from tests.tui.conftest import fake, make_app, recorder, tui_config  # noqa: F401 - fixtures

@@ -1,4 +1,5 @@
-"""Fixtures for driving the TUI: a temp config, the app factory, and message capture."""
+"""Fixtures for driving the TUI: a temp config, the app on the real LlamaSession talking to
+the fake llama-cli, and message capture."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from neuro_tui import config as config_mod
 from neuro_tui.app import messages as m
 from neuro_tui.app.app import create_app
-from tests.tui.stand_in import StandInSession
+from tests.tui import fake_cli
 
 ANSWER = ("Paris is the capital of France [1]. It sits on the Seine [2].\n\n"
           "```python\nprint('bonjour')\n```\n")
@@ -23,7 +24,8 @@ def sample_sources() -> list[m.SourceView]:
 
 
 def fixed_retriever(question, config, web):
-    return f"Sources:\n[1] Paris...\n\nQuestion: {question}", sample_sources()
+    """Stands in for retrieval where a test is about the panes, not about searching."""
+    return f"Sources:\n[1] Paris...\n\nQuestion: {question}", sample_sources(), []
 
 
 @pytest.fixture
@@ -34,13 +36,28 @@ def tui_config(tmp_path):
 
 
 @pytest.fixture
-def make_app(tui_config):
-    def make(session=None, *, retriever=None, storage: str = "", **kw):
-        session = session or StandInSession([ANSWER])
+def fake(monkeypatch):
+    """fake(answers, token_delay=..., hang_after=..., ...) scripts the fake llama-cli."""
+    fake_cli.install_fixed_paths()
+    fake_cli.script(monkeypatch, [ANSWER])
+    return lambda answers=None, **env: fake_cli.script(monkeypatch, answers, **env)
+
+
+@pytest.fixture
+def make_app(tui_config, fake, tmp_path):
+    def make(*, retriever=None, storage: str = "", pin_clock: bool = False, config=None,
+             factory=None, **kw):
+        cfg = config or tui_config
         if storage:
-            tui_config.values["storage"] = storage
-        app = create_app(tui_config, lambda _c: session, retriever=retriever, **kw)
-        app.test_session = session
+            cfg.values["storage"] = storage
+        made: list = []
+
+        def default_factory(c):
+            made.append(c)
+            return fake_cli.session_for(c, tmp_path / "logs", pin_clock=pin_clock)
+
+        app = create_app(cfg, factory or default_factory, retriever=retriever, **kw)
+        app.configs_made = made
         return app
 
     return make
@@ -63,7 +80,7 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
+async def wait_for(pilot, predicate, timeout: float = 10.0) -> None:
     import time
 
     end = time.monotonic() + timeout
@@ -71,3 +88,8 @@ async def wait_for(pilot, predicate, timeout: float = 5.0) -> None:
         if time.monotonic() > end:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
+
+
+async def answered(pilot, app, turn: int = 1, timeout: float = 10.0) -> None:
+    await wait_for(pilot, lambda: turn in app.finished, timeout)
+    await pilot.pause(0.05)

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from neuro_tui.app.app import create_app
-from tests.tui.conftest import wait_for
-from tests.tui.stand_in import StandInSession
+from tests.tui.conftest import answered, wait_for
 
 
-async def test_changing_parameters_restarts_with_a_recap(tui_config):
-    made = []
-
-    def factory(config):
-        made.append(config)
-        return StandInSession(["Bonjour."])
-
-    app = create_app(tui_config, factory, retriever=None)
+async def test_changing_parameters_restarts_with_a_recap(make_app, tui_config, fake):
+    fake(["Bonjour."])
+    app = make_app()
+    made = app.configs_made
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press(*"say hello in French", "enter")
-        await wait_for(pilot, lambda: 1 in app.answers and not app.conversation.busy)
+        await answered(pilot, app)
+        first = app.session
         await pilot.press("f10")
         await pilot.pause(0.1)
         temp = app.screen.query_one("#f-temperature")
@@ -26,14 +21,16 @@ async def test_changing_parameters_restarts_with_a_recap(tui_config):
         temp.value = "0.2"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: len(made) == 2 and app.conversation.ready)
+        assert app.session is not first and first.state.value == "closed"
+        assert app.session.spec.params.temperature == 0.2
     assert made[1].temperature == 0.2 and tui_config.temperature == 0.2
     assert "say hello in French" in made[1].system_prompt
     assert "Bonjour." in made[1].system_prompt
     assert "Earlier" not in tui_config.system_prompt
 
 
-async def test_bad_parameter_is_explained_not_applied(tui_config):
-    app = create_app(tui_config, lambda _c: StandInSession(), retriever=None)
+async def test_bad_parameter_is_explained_not_applied(make_app, tui_config):
+    app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f10")
         await pilot.pause(0.1)

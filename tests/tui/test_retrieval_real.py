@@ -9,11 +9,10 @@ import pytest
 
 from neuro_tui.app import messages as m
 from neuro_tui.retrieval.indexer import index_paths
-from tests.tui.conftest import wait_for
-from tests.tui.stand_in import StandInSession
+from tests.tui.conftest import answered, wait_for
 
 
-async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp_path):
+async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp_path, fake):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "france.md").write_text("# France\n\nIntro line.\n\nParis is the capital of "
@@ -21,8 +20,8 @@ async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp
     (docs / "rivers.md").write_text("# Rivers\n\nThe Loire is the longest river in France.\n")
     storage = tmp_path / "index"
     index_paths(storage, [docs], recursive=True)
-    session = StandInSession(["Paris [1]."])
-    app = make_app(session, storage=str(storage))
+    fake(["{echo}"])
+    app = make_app(storage=str(storage))
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press(*"capital of France", "enter")
@@ -31,8 +30,9 @@ async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp
         first = retrieved.sources[0]
         assert first.kind == "local" and first.location.endswith("france.md:1")
         assert "Paris is the capital" in first.text
-        assert "[1] France" in session.asked[0] and session.asked[0].endswith(
-            "Question: capital of France")
+        await answered(pilot, app)
+        prompt = app.answers[1].strip()  # the fake echoes what llama-cli was sent
+        assert "[1] France" in prompt and prompt.endswith("Question: capital of France")
         assert app.query_one("#sources").option_count == len(retrieved.sources)
 
 
@@ -75,13 +75,13 @@ def loopback_page():
 
 
 async def test_web_sources_from_loopback_page(make_app, recorder, web_provider, loopback_page,
-                                              tui_config):
+                                              tui_config, fake):
     from neuro_tui.retrieval.web.provider import StaticProvider, WebResult
 
     web_provider(StaticProvider([WebResult("The Seine", loopback_page)]))
     tui_config.values["allow_private"] = True
-    session = StandInSession(["The Seine is 777 km long [1]."])
-    app = make_app(session)
+    fake(["{echo}"])
+    app = make_app()
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press("f8")
@@ -93,16 +93,17 @@ async def test_web_sources_from_loopback_page(make_app, recorder, web_provider, 
         assert retrieved.sources and retrieved.sources[0].kind == "web", notes
         assert retrieved.sources[0].location == loopback_page
         assert "777 km" in retrieved.sources[0].text
-        assert loopback_page in session.asked[0]
+        await answered(pilot, app)
+        assert loopback_page in app.answers[1]
 
 
 async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_app, recorder,
-                                                                           web_provider):
+                                                                           web_provider, fake):
     from neuro_tui.retrieval.web.provider import StaticProvider
 
     web_provider(StaticProvider([], fail="no network"))
-    session = StandInSession(["No sources, sorry."])
-    app = make_app(session)
+    fake(["{echo}"])
+    app = make_app()
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press("f8")
@@ -113,4 +114,5 @@ async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_a
         await wait_for(pilot, lambda: recorder.of(m.AnswerFinished))
         assert any("web search unavailable" in str(n.message)
                    for n in app._notifications)
-        assert session.asked == ["latest news"]
+        await answered(pilot, app)
+        assert app.answers[1].strip() == "You said: latest news"

@@ -6,24 +6,24 @@ import json
 
 from neuro_tui import sessions
 from neuro_tui.app import messages as m
-from tests.tui.conftest import ANSWER, fixed_retriever, wait_for
+from tests.tui.conftest import ANSWER, answered, fixed_retriever, wait_for
 
 
-async def ask(pilot, app, text="capital of France?"):
+async def ask(pilot, app, text="capital of France?", turn=1):
     await wait_for(pilot, lambda: app.conversation.ready)
     await pilot.press(*text, "enter")
-    await wait_for(pilot, lambda: not app.conversation.busy and 1 in app.answers)
-    await pilot.pause(0.1)
+    await answered(pilot, app, turn)
 
 
-async def test_sources_arrive_before_the_answer_and_citation_selects(make_app, recorder):
+async def test_sources_arrive_before_the_answer_and_citation_selects(make_app, recorder, fake):
+    fake([ANSWER + "\n\n{echo}"])
     app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
         await ask(pilot, app)
         kinds = [type(x) for x in recorder if isinstance(x, (m.SourcesRetrieved,
                                                              m.AnswerStreamed))]
         assert kinds[0] is m.SourcesRetrieved
-        assert app.test_session.asked[0].startswith("Sources:")
+        assert "You said: Sources:" in app.answers[1], "the model got the prompt with sources"
         pane = app.query_one("#sources")
         assert pane.option_count == 2
         # find the [2] marker on screen and click it
@@ -76,7 +76,7 @@ async def test_every_message_is_saved_and_resume_restores(make_app):
         assert records[-1]["type"] == "end" and records[-1]["stop_reason"] == "eos"
     info = sessions.list_sessions()[0]
     assert [x.role for x in info.messages] == ["user", "assistant"]
-    assert info.messages[1].content == ANSWER
+    assert info.messages[1].content.strip() == ANSWER.strip()
     assert info.messages[1].sources[1]["location"] == "https://example.org/seine"
     assert info.model == "SmolLM2-135M-Instruct.Q4_1"
     md = sessions.export_markdown(info)
@@ -91,25 +91,18 @@ async def test_every_message_is_saved_and_resume_restores(make_app):
         assert "Earlier in this conversation" in prompt and "capital of France?" in prompt
         assert "Earlier" not in again.config.system_prompt
         await pilot.press(*"and Lyon?", "enter")
-        await wait_for(pilot, lambda: again.test_session.asked)
-        await wait_for(pilot, lambda: not again.conversation.busy)
+        await answered(pilot, again, 2)
     assert len(sessions.find(info.id).messages) == 4
 
 
-async def test_sessions_screen_resumes_a_chat_in_place(tui_config):
-    from neuro_tui.app.app import create_app
-    from tests.tui.stand_in import StandInSession
-
-    first = create_app(tui_config, lambda _c: StandInSession(["Rome."]), retriever=None)
+async def test_sessions_screen_resumes_a_chat_in_place(make_app, fake):
+    fake(["Rome."])
+    first = make_app()
     async with first.run_test(size=(100, 30)) as pilot:
         await ask(pilot, first, "capital of Italy?")
-    made = []
-
-    def factory(config):
-        made.append(config)
-        return StandInSession(["Berlin."])
-
-    app = create_app(tui_config, factory, retriever=None)
+    fake(["Berlin."])
+    app = make_app()
+    made = app.configs_made
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press("f5")
@@ -120,7 +113,7 @@ async def test_sessions_screen_resumes_a_chat_in_place(tui_config):
         assert "› capital of Italy?" in text and "Rome." in text
         assert "capital of Italy?" in made[1].system_prompt
         await pilot.press(*"and Germany?", "enter")
-        await wait_for(pilot, lambda: 2 in app.answers and not app.conversation.busy)
+        await answered(pilot, app, 2)
     [info] = sessions.list_sessions()
-    assert [m.content for m in info.messages] == ["capital of Italy?", "Rome.", "and Germany?",
-                                                  "Berlin."]
+    assert [m.content.strip() for m in info.messages] == [
+        "capital of Italy?", "Rome.", "and Germany?", "Berlin."]

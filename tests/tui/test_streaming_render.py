@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from neuro_tui.app.markdown_blocks import split_open_fence
-from tests.tui.conftest import wait_for
-from tests.tui.stand_in import StandInSession
+from tests.tui.conftest import answered, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from stream_text import markdown_text  # noqa: E402
@@ -24,13 +23,13 @@ def one_shot(text: str, width: int) -> list[str]:
     return [t for t in ("".join(s.text for s in line).rstrip() for line in lines) if t.strip()]
 
 
-async def streamed(make_app, text: str) -> tuple[list[str], int]:
-    app = make_app(StandInSession([text]))
+async def streamed(make_app, fake, text: str) -> tuple[list[str], int]:
+    fake([text], token_delay=0)
+    app = make_app()
     async with app.run_test(size=(90, 30)) as pilot:
         await wait_for(pilot, lambda: app.conversation.ready)
         await pilot.press("q", "enter")
-        await wait_for(pilot, lambda: 1 in app.answers and not app.conversation.busy, 20)
-        await pilot.pause(0.1)
+        await answered(pilot, app, timeout=30)
         log = app.query_one("MarkdownLog")
         lines = [t.rstrip() for t in log.text_lines()]
         return lines, log.content_size.width
@@ -41,8 +40,8 @@ def content(lines: list[str]) -> list[str]:
     return body[1:-1]  # drop "› q" and the stats note
 
 
-async def test_long_fence_streams_in_chunks_without_seams(make_app):
-    lines, width = await streamed(make_app, FENCE)
+async def test_long_fence_streams_in_chunks_without_seams(make_app, fake):
+    lines, width = await streamed(make_app, fake, FENCE)
     code = [t.strip() for t in lines if t.strip().startswith("x")]
     assert code == [f"x{i} = {i}" for i in range(120)]
     first, last = lines.index(next(t for t in lines if t.strip() == "x0 = 0")), None
@@ -51,9 +50,9 @@ async def test_long_fence_streams_in_chunks_without_seams(make_app):
     assert content(lines) == one_shot(FENCE, width)
 
 
-async def test_mixed_markdown_matches_one_shot_render(make_app):
+async def test_mixed_markdown_matches_one_shot_render(make_app, fake):
     text = markdown_text(600, seed=3)
-    lines, width = await streamed(make_app, text)
+    lines, width = await streamed(make_app, fake, text)
     assert content(lines) == one_shot(text, width)
 
 

@@ -7,8 +7,6 @@ import pytest
 from neuro_tui import config as config_mod
 from neuro_tui import paths
 from neuro_tui.app import themes
-from neuro_tui.app.app import create_app
-from tests.tui.stand_in import StandInSession
 
 
 def test_repo_themes_load_with_valid_fields():
@@ -26,22 +24,20 @@ def test_user_theme_and_broken_file_warning():
     assert found["mine"].primary == "#ff0000"
 
 
-async def test_theme_flag_wins_then_switch_is_remembered():
-    cfg = config_mod.load({"theme": "neuro-256"})
-    app = create_app(cfg, lambda _c: StandInSession(), retriever=None)
+async def test_theme_flag_wins_then_switch_is_remembered(make_app):
+    app = make_app(config=config_mod.load({"theme": "neuro-256"}))
     async with app.run_test(size=(100, 30)) as pilot:
         assert app.theme == "neuro-256"
         await pilot.press("ctrl+t")
         switched = app.theme
         assert switched != "neuro-256"
     assert themes.remembered_theme() == switched
-    again = create_app(config_mod.load({}), lambda _c: StandInSession(), retriever=None)
+    again = make_app(config=config_mod.load({}))
     async with again.run_test(size=(100, 30)):
         assert again.theme == switched
 
 
-async def test_unknown_theme_falls_back_to_default():
-    app = create_app(config_mod.load({"theme": "no-such"}), lambda _c: StandInSession(),
-                     retriever=None)
+async def test_unknown_theme_falls_back_to_default(make_app):
+    app = make_app(config=config_mod.load({"theme": "no-such"}))
     async with app.run_test(size=(100, 30)):
         assert app.theme == "neuro-dark"
