@@ -64,8 +64,9 @@ def make_session(source: str, answers: list[str]):
     return fake_cli_session(answers)
 
 
-async def stream_ours(source: str, answers: list[str]) -> list[float]:
-    """Seconds from sending each message to the frame after its last token."""
+async def stream_ours(source: str, answers: list[str], turns: int | None = None) -> list[float]:
+    """Seconds from sending each message to the frame after its last token (answers are
+    cycled for `turns` turns: the fake llama-cli takes them in one environment variable)."""
     from neuro_tui import config as config_mod
     from neuro_tui.app.app import create_app
 
@@ -77,7 +78,8 @@ async def stream_ours(source: str, answers: list[str]) -> list[float]:
             if app.conversation.failed:
                 raise SystemExit(f"session failed: {app.error}")
             await pilot.pause(0.05)
-        for n in range(1, len(answers) + 1):
+        for n in range(1, (turns or len(answers)) + 1):
+            expected = answers[(n - 1) % len(answers)]
             t0 = time.perf_counter()
             app.send(f"question {n}")
             while n not in app.answers or app.conversation.busy or app.conversation.queue:
@@ -85,7 +87,7 @@ async def stream_ours(source: str, answers: list[str]) -> list[float]:
             await pilot.pause()
             await pilot.pause()
             times.append(time.perf_counter() - t0)
-            if len(app.answers[n]) < len(answers[n - 1]) * 0.95:
+            if len(app.answers[n]) < len(expected) * 0.95:
                 raise SystemExit(f"answer {n} incomplete: {len(app.answers[n])} chars")
     return times
 
@@ -132,11 +134,14 @@ def main() -> None:
     print(f"ours: {n_long} tokens in {ours_long:.2f} s ({ours_long / n_long * 1e3:.3f} ms/token)"
           f"  goal <= 5 s: {'PASS' if ours_long <= 5 else 'FAIL'}")
 
-    chat = [text_for(args.source, args.answer_tokens, seed=i) for i in range(args.answers)]
-    times = asyncio.run(stream_ours(args.source, chat))
-    per_tok = [t / count_tokens(args.source, a) * 1e3 for t, a in zip(times, chat, strict=True)]
+    chat = [text_for(args.source, args.answer_tokens, seed=i) for i in range(10)]
+    times = asyncio.run(stream_ours(args.source, chat, args.answers))
+    per_tok = [t / count_tokens(args.source, chat[i % len(chat)]) * 1e3
+               for i, t in enumerate(times)]
     k = max(1, args.answers // 10)
     first, last = statistics.median(per_tok[:k]), statistics.median(per_tok[-k:])
+    deciles = [statistics.median(per_tok[i:i + k]) for i in range(0, len(per_tok), k)]
+    print("ours: ms/token by tenth of the chat: " + " ".join(f"{d:.3f}" for d in deciles))
     print(f"ours: chat of {args.answers} answers x ~{args.answer_tokens} tokens: first {k} "
           f"{first:.3f} ms/token, last {k} {last:.3f} ms/token, last/first {last / first:.2f}")
 
