@@ -37,8 +37,8 @@ class NeuroApp(Actions, App):
         Binding("f3", "log", "Log"),
         Binding("f4", "toggle_side", "Panes"),
         Binding("f5", "sessions", "Sessions"),
-        Binding("f6", "copy_answer", "Copy", show=False),
-        Binding("f7", "copy_code", "Copy code", show=False),
+        Binding("f6", "copy_answer", "Copy", show=False, priority=True),  # over TextArea f6
+        Binding("f7", "copy_code", "Copy code", show=False, priority=True),
         Binding("f8", "toggle_web", "Web"),
         Binding("f9", "edit_last", "Edit last", show=False),
         Binding("ctrl+r", "regenerate", "Regenerate", show=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from neuro_tui.app import messages as m
+from tests.tui.conftest import ANSWER as ANSWER_WITH_CODE
 from tests.tui.conftest import answered, wait_for
 
 
@@ -122,3 +123,22 @@ async def test_model_text_with_markup_and_escapes_is_shown_literally(make_app, f
         assert "Try [bold red]this[/] and  and red done." in text
         assert "\x1b" not in text and "52;" not in text
         assert "\x1b" not in app.answers[1]
+
+
+async def test_copy_answer_code_block_edit_and_regenerate(make_app, fake):
+    fake([ANSWER_WITH_CODE, "{echo}"])
+    app = make_app()
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # Textual writes OSC 52; we check what it writes
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press(*"code please", "enter")
+        await answered(pilot, app)
+        await pilot.press("f6", "f7")
+        assert copied[0].strip() == ANSWER_WITH_CODE.strip()
+        assert copied[1] == "print('bonjour')\n"
+        await pilot.press("f9")
+        assert app.query_one("#input").text == "code please"
+        await pilot.press("ctrl+r")
+        await answered(pilot, app, 2)
+        assert app.answers[2].strip() == "You said: code please"
