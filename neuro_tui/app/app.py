@@ -19,12 +19,13 @@ from neuro_tui.app import messages as m
 from neuro_tui.app.actions import Actions
 from neuro_tui.app.chat_pane import ChatPane
 from neuro_tui.app.conversation import Conversation
+from neuro_tui.app.key_actions import KeyActions
 from neuro_tui.app.model_pane import ModelPane
 from neuro_tui.app.sources_pane import SourcesPane
 from neuro_tui.app.timing_overlay import TimingOverlay
 
 
-class NeuroApp(Actions, App):
+class NeuroApp(Actions, KeyActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "neuro-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

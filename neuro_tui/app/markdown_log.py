@@ -11,12 +11,10 @@ did. Width or theme changes re-render the kept block sources.
 from __future__ import annotations
 
 import gc
-import re
 import time
 from dataclasses import dataclass
 
 from rich.markdown import Markdown
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click
@@ -27,9 +25,9 @@ from textual.widget import Widget
 from neuro_tui.app.markdown_blocks import block_starts, split_open_fence
 from neuro_tui.app.messages import CitationClicked
 from neuro_tui.app.safe_text import clean
+from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations
 
 FRAME_S = 1 / 30
-CITE = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass
@@ -74,16 +72,16 @@ class MarkdownLog(Widget):
         else:
             renderable = Text(block.source, style=Style.parse(block.style or "none"))
         lines = console.render_lines(renderable, options, pad=False)
-        while lines and _blank(lines[-1]):
+        while lines and blank_line(lines[-1]):
             lines.pop()
-        while lines and _blank(lines[0]):
+        while lines and blank_line(lines[0]):
             lines.pop(0)
-        if block.trim_top and lines and _pad(lines[0]):
+        if block.trim_top and lines and pad_line(lines[0]):
             lines.pop(0)
-        if block.trim_bottom and lines and _pad(lines[-1]):
+        if block.trim_bottom and lines and pad_line(lines[-1]):
             lines.pop()
         strips = [Strip(line) for line in lines]
-        return [_style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
+        return [style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
             else strips
 
     @property
@@ -219,29 +217,3 @@ class MarkdownLog(Widget):
             if match.start() <= offset.x < match.end():
                 self.post_message(CitationClicked(turn, int(match.group(1))))
                 return
-
-
-def _blank(line: list[Segment]) -> bool:
-    """Rich pads blocks with empty lines; we space blocks ourselves (code padding stays)."""
-    return all(not seg.text.strip() and not (seg.style and seg.style.bgcolor) for seg in line)
-
-
-def _pad(line: list[Segment]) -> bool:
-    return all(not seg.text.strip() for seg in line)
-
-
-def _style_citations(strip: Strip, style: Style) -> Strip:
-    """Make every [n] marker look like a link (cell offsets, so wide glyphs are respected)."""
-    text = strip.text
-    if "[" not in text:
-        return strip
-    from rich.cells import cell_len
-
-    cuts: list[int] = []
-    for match in CITE.finditer(text):
-        cuts += [cell_len(text[: match.start()]), cell_len(text[: match.end()])]
-    if not cuts:
-        return strip
-    pieces = strip.divide(cuts + [strip.cell_length])
-    out = [p.apply_style(style) if i % 2 else p for i, p in enumerate(pieces)]
-    return Strip(list(Segment.simplify(seg for p in out for seg in p)), strip.cell_length)
