@@ -29,6 +29,7 @@ class SourcesPane(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("y", "copy_citation", "Copy citation"),
         Binding("o", "open_external", "Open"),
+        *[Binding(str(n), f"select_number({n})", f"Source {n}", show=False) for n in range(1, 10)],
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -51,6 +52,10 @@ class SourcesPane(OptionList):
                 self.post_message(SourceSelected(src))
                 return src
         return None
+
+    def action_select_number(self, number: int) -> None:
+        if self.select_number(number) is None:
+            self.app.bell()
 
     @property
     def current(self) -> SourceView | None:

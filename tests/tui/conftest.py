@@ -46,7 +46,7 @@ def fake(monkeypatch):
 @pytest.fixture
 def make_app(tui_config, fake, tmp_path):
     def make(*, retriever=None, storage: str = "", pin_clock: bool = False, config=None,
-             factory=None, **kw):
+             factory=None, hang_timeout_s: float = 120.0, **kw):
         cfg = config or tui_config
         if storage:
             cfg.values["storage"] = storage
@@ -54,7 +54,8 @@ def make_app(tui_config, fake, tmp_path):
 
         def default_factory(c):
             made.append(c)
-            return fake_cli.session_for(c, tmp_path / "logs", pin_clock=pin_clock)
+            return fake_cli.session_for(c, tmp_path / "logs", pin_clock=pin_clock,
+                                        hang_timeout_s=hang_timeout_s)
 
         app = create_app(cfg, factory or default_factory, retriever=retriever, **kw)
         app.configs_made = made

@@ -70,8 +70,10 @@ class FakeCliSession(LlamaSession):
         s.tokens, s.ctx_used, s.prompt_tokens = 24, 51, 8
 
 
-def session_for(config, log_dir: Path, *, pin_clock: bool = False) -> FakeCliSession:
+def session_for(config, log_dir: Path, *, pin_clock: bool = False,
+                hang_timeout_s: float = 120.0) -> FakeCliSession:
     params = dataclasses.replace(config.generation_params(), threads=1, seed=1)
-    session = FakeCliSession(SessionSpec(BINARY, Flavor.OLD, MODEL, params, log_dir=log_dir))
+    session = FakeCliSession(SessionSpec(BINARY, Flavor.OLD, MODEL, params, log_dir=log_dir,
+                                         hang_timeout_s=hang_timeout_s))
     session.pin_clock = pin_clock
     return session
