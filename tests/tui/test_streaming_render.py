@@ -64,3 +64,19 @@ def test_split_open_fence():
     assert frozen.splitlines()[0] == "~~~~ py" and frozen.splitlines()[-1] == "~~~~"
     assert frozen.splitlines()[1:-1] == [str(i) for i in range(24)]
     assert rest.splitlines() == ["~~~~ py", *map(str, range(24, 60))]
+
+
+async def test_resize_rewraps_the_transcript(make_app, fake):
+    fake(["word " * 60])
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press("q", "enter")
+        await answered(pilot, app)
+        log = app.query_one("MarkdownLog")
+        wide = len(log.text_lines())
+        await pilot.resize_terminal(60, 30)
+        await pilot.pause(0.2)
+        narrow = log.text_lines()
+        assert len(narrow) > wide
+        assert all(len(line.rstrip()) <= log.content_size.width for line in narrow)
