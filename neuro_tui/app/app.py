@@ -6,6 +6,7 @@ keyboard actions in actions.py. `create_app` is what the CLI and the tests call.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -137,7 +138,10 @@ class NeuroApp(Actions, KeyActions, App):
                         extra=extra)
         spec = getattr(conv.session, "spec", None)
         stats = getattr(conv.session, "stats", None)
-        self.query_one(ModelPane).show(spec, self.state_label, stats)
+        note = ""
+        if self.state_label == "loading" and conv.started_at is not None:
+            note = f"{time.monotonic() - conv.started_at:.0f} s"
+        self.query_one(ModelPane).show(spec, self.state_label, stats, note)
 
     async def on_unmount(self) -> None:
         await self.conversation.close()

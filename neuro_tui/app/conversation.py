@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ class Conversation:
         self.queue: list[str] = []
         self.web = bool(config.web)
         self.recap: str | None = None  # earlier turns, given to a (re)started model
+        self.started_at: float | None = None  # when the current start() began
 
     def effective_config(self):
         """The config with the recap appended to the system prompt (the user's is untouched)."""
@@ -48,6 +50,7 @@ class Conversation:
 
     async def start(self) -> None:
         self.ready, self.failed = False, None
+        self.started_at = time.monotonic()
         try:
             if self.session is None:
                 self.session = await asyncio.to_thread(self.factory, self.effective_config())

@@ -109,3 +109,16 @@ class KeyActions:
         self.theme = names[(names.index(self.theme) + 1) % len(names)]
         self.notify(f"theme: {self.theme}")
 
+    def action_sources_step(self, step: int) -> None:
+        """Show the sources of the previous/next answer that had any."""
+        from neuro_tui.app.sources_pane import SourcesPane
+
+        turns = sorted(t for t, found in self.sources.items() if found)
+        if not turns:
+            return
+        current = self.selected_turn if self.selected_turn in turns else turns[-1]
+        index = max(0, min(len(turns) - 1, turns.index(current) + step))
+        self.selected_turn = turns[index]
+        pane = self.query_one(SourcesPane)
+        pane.show(self.sources[self.selected_turn])
+        pane.border_subtitle = f"answer {self.selected_turn} · {len(pane.sources)}"

@@ -33,9 +33,9 @@ class ModelPane(Static):
                      f"ctx {p.ctx_size}  threads {p.threads}  max {p.max_tokens}\n")
         t.append("state ", style="dim")
         t.append(state, style="bold")
+        if note:
+            t.append(f" {note}", style="italic")
         if stats is not None and stats.rss_bytes:
             t.append(f"\nRSS {stats.rss_bytes / 2**20:.0f} MiB  CPU "
                      f"{stats.cpu_percent or 0:.0f}%")
-        if note:
-            t.append(f"\n{note}", style="italic")
         self.update(t)

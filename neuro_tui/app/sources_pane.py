@@ -29,6 +29,8 @@ class SourcesPane(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("y", "copy_citation", "Copy citation"),
         Binding("o", "open_external", "Open"),
+        Binding("[", "app.sources_step(-1)", "Prev answer"),
+        Binding("]", "app.sources_step(1)", "Next answer"),
         *[Binding(str(n), f"select_number({n})", f"Source {n}", show=False) for n in range(1, 10)],
     ]
 

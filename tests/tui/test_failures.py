@@ -70,3 +70,18 @@ async def test_digits_in_sources_pane_select_that_source(make_app):
         assert pane.highlighted == 1
         await pilot.press("1")
         assert pane.highlighted == 0
+
+
+async def test_brackets_in_sources_pane_switch_between_answers(make_app):
+    app = make_app(retriever=fixed_retriever, storage="/srv/index")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        for turn in (1, 2):
+            await pilot.press(*f"question {turn}", "enter")
+            await answered(pilot, app, turn)
+        pane = app.query_one("#sources")
+        pane.focus()
+        await pilot.press("[")
+        assert app.selected_turn == 1 and "answer 1" in str(pane.border_subtitle)
+        await pilot.press("]")
+        assert app.selected_turn == 2
