@@ -138,7 +138,7 @@ class NeuroApp(Actions, KeyActions, App):
                         extra=extra)
         spec = getattr(conv.session, "spec", None)
         stats = getattr(conv.session, "stats", None)
-        note = ""
+        note = "" if spec is not None else f"(model: {self.config.model})"
         if self.state_label == "loading" and conv.started_at is not None:
             note = f"{time.monotonic() - conv.started_at:.0f} s"
         self.query_one(ModelPane).show(spec, self.state_label, stats, note)
