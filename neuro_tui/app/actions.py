@@ -76,7 +76,7 @@ class Actions:
             log.add_note(note, event.turn)
         self.refresh_panes()
 
-    def on_session_ready(self, _event: m.SessionReady) -> None:
+    def on_session_loaded(self, _event: m.SessionLoaded) -> None:
         self.error = None
         self.refresh_panes()
 

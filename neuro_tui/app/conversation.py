@@ -71,7 +71,7 @@ class Conversation:
             self.app.post_message(m.SessionFailed("load", message))
             return
         self.ready = True
-        self.app.post_message(m.SessionReady())
+        self.app.post_message(m.SessionLoaded())
         await self._drain()
 
     def submit(self, text: str) -> bool:

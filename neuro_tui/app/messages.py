@@ -73,8 +73,8 @@ class SessionFailed(Message):
         self.log_tail = log_tail or []
 
 
-class SessionReady(Message):
-    pass
+class SessionLoaded(Message):
+    """llama-cli loaded the model and is at its prompt."""
 
 
 class CitationClicked(Message):
