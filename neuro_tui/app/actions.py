@@ -53,6 +53,7 @@ class Actions:
         self.sources[event.turn] = event.sources
         self.selected_turn = event.turn
         self.query_one(SourcesPane).show(event.sources)
+        self.refresh_panes()
 
     def on_answer_started(self, event: m.AnswerStarted) -> None:
         self.answers[event.turn] = ""

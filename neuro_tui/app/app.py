@@ -132,6 +132,9 @@ class NeuroApp(Actions, KeyActions, App):
         conv = self.conversation
         chat = self.query_one(ChatPane)
         extra = f"{len(conv.queue)} queued" if conv.queue else ""
+        shown = self.sources.get(self.selected_turn or 0)
+        if shown and not self.query_one("#side").display:
+            extra = f"{len(shown)} sources (F4 shows them) {extra}".strip()
         if self.error:
             extra = self.error
         chat.set_status(self.state_label, web=conv.web, storage=bool(self.config.storage),
