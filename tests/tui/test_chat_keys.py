@@ -142,3 +142,26 @@ async def test_copy_answer_code_block_edit_and_regenerate(make_app, fake):
         await pilot.press("ctrl+r")
         await answered(pilot, app, 2)
         assert app.answers[2].strip() == "You said: code please"
+
+
+async def test_ctrl_q_while_answering_leaves_no_llama_cli_behind(make_app, fake):
+    import os
+    import time
+
+    fake(["{endless}"], token_delay=0.01)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press(*"go on forever", "enter")
+        await wait_for(pilot, lambda: len(app.answers.get(1, "")) > 20)
+        pid = app.session.pid
+        await pilot.press("ctrl+q")
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"llama-cli {pid} still running after quit")
