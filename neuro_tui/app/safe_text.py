@@ -17,7 +17,8 @@ _SEQUENCES = re.compile(
     r"|[\x9d\x90].*?(?:\x07|\x9c|$)",  # 8-bit OSC/DCS
     re.DOTALL,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls (not tab/newline), DEL, and bidi overrides that would reorder what is shown
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from neuro_tui import sessions
+from neuro_tui.textsafe import one_line, strip_controls
 
 
 def register(subparsers) -> None:
@@ -35,20 +36,22 @@ def _list(_args: argparse.Namespace) -> int:
         print("no saved chats yet")
     for info in found:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated))
-        title = " ".join(info.title.split()) or "(untitled)"
-        print(f"{info.id}  {when}  {len(info.messages):3d} msgs  {info.model or '?'}  {title}")
+        title = one_line(info.title, 80) or "(untitled)"
+        print(f"{info.id}  {when}  {len(info.messages):3d} msgs  {one_line(info.model, 40) or '?'}"
+              f"  {title}")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    sys.stdout.write(sessions.export_markdown(sessions.find(args.id)))
+    # saved text is model output: never let it drive the terminal
+    sys.stdout.write(strip_controls(sessions.export_markdown(sessions.find(args.id))))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     info = sessions.find(args.id)
     out = Path(args.output or f"{info.id}.md")
-    out.write_text(sessions.export_markdown(info), encoding="utf-8")
+    out.write_text(strip_controls(sessions.export_markdown(info)), encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

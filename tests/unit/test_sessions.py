@@ -93,3 +93,16 @@ def test_jsonl_is_one_record_per_line():
     w = chat()
     lines = w.info.path.read_text().splitlines()
     assert all(json.loads(line)["type"] for line in lines)
+
+
+def test_cli_never_prints_control_sequences(capsys):
+    w = sessions.SessionWriter.create(model="m\x1b[31m")
+    w.user("title \x1b]0;pwned\x07here")
+    w.delta("answer \x1b]52;c;cHduZWQ=\x07 \u202eevil")
+    w.end_turn("eos")
+    w.close()
+    assert main(["sessions", "list"]) == 0
+    assert main(["sessions", "show", "last"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "answer" in out and "here" in out
