@@ -47,6 +47,8 @@ class NeuroApp(Actions, KeyActions, App):
         Binding("ctrl+n", "restart", "Restart model", show=False),
         Binding("ctrl+t", "next_theme", "Theme", show=False),
         Binding("f10", "model_settings", "Model"),
+        Binding("shift+pageup", "scroll_transcript(-1)", "Scroll up", show=False),
+        Binding("shift+pagedown", "scroll_transcript(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, config, conversation_factory: Callable[[App], Conversation],

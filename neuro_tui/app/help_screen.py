@@ -28,7 +28,8 @@ KEYS = [
     ("Ctrl+R", "regenerate the last answer"),
     ("Ctrl+N", "restart llama-cli (recap kept)"),
     ("Ctrl+T", "next theme"),
-    ("Tab", "move focus: input, sources"),
+    ("Tab", "move focus: input, sources, chat"),
+    ("Shift+PgUp/PgDn", "scroll the chat from the input"),
     ("j/k, Enter, y, o", "sources: move, open, copy, open URL"),
     ("click [n]", "select source n of that answer"),
 ]

@@ -122,3 +122,11 @@ class KeyActions:
         pane = self.query_one(SourcesPane)
         pane.show(self.sources[self.selected_turn])
         pane.border_subtitle = f"answer {self.selected_turn} · {len(pane.sources)}"
+
+    def action_scroll_transcript(self, pages: int) -> None:
+        """Page through the chat without leaving the input (Tab also focuses it)."""
+        transcript = self.query_one("#transcript")
+        if pages < 0:
+            transcript.scroll_page_up(animate=False)
+        else:
+            transcript.scroll_page_down(animate=False)

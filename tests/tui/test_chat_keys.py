@@ -165,3 +165,21 @@ async def test_ctrl_q_while_answering_leaves_no_llama_cli_behind(make_app, fake)
         time.sleep(0.05)
     else:
         raise AssertionError(f"llama-cli {pid} still running after quit")
+
+
+async def test_transcript_scrolls_from_the_keyboard(make_app, fake):
+    fake(["\n\n".join(f"paragraph {i}" for i in range(60))], token_delay=0)
+    app = make_app()
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press(*"long", "enter")
+        await answered(pilot, app)
+        transcript = app.query_one("#transcript")
+        bottom = transcript.scroll_y
+        assert bottom > 0, "anchored at the newest text"
+        await pilot.press("shift+pageup")
+        await pilot.pause(0.05)
+        assert transcript.scroll_y < bottom
+        await pilot.press("shift+pagedown", "shift+pagedown", "shift+pagedown")
+        await pilot.pause(0.05)
+        assert transcript.scroll_y == bottom
