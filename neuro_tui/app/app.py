@@ -62,6 +62,7 @@ class NeuroApp(Actions, KeyActions, App):
         self.sources: dict[int, list[m.SourceView]] = {}
         self.questions: dict[int, str] = {}
         self.finished: set[int] = set()  # turns whose answer ended (any stop reason)
+        self.download_note = ""  # model download progress, shown in the model pane
         self.selected_turn: int | None = None
         self.error: str | None = None
 
@@ -146,7 +147,7 @@ class NeuroApp(Actions, KeyActions, App):
         note = "" if spec is not None else f"(model: {self.config.model})"
         if self.state_label == "loading" and conv.started_at is not None:
             note = f"{time.monotonic() - conv.started_at:.0f} s"
-        self.query_one(ModelPane).show(spec, self.state_label, stats, note)
+        self.query_one(ModelPane).show(spec, self.state_label, stats, note, self.download_note)
 
     async def on_unmount(self) -> None:
         await self.conversation.close()

@@ -14,6 +14,14 @@ from neuro_tui.app.messages import MessageSubmitted
 
 class ChatInput(TextArea):
     DEFAULT_CSS = "ChatInput { height: auto; max-height: 8; min-height: 3; }"
+    # What _on_key below does, for the key reference (app/keys.py); keep the two together.
+    KEY_HELP = [
+        ("enter", "send (typed while the model loads: sent when it is ready)"),
+        ("shift+enter,ctrl+j", "new line in the message (Shift+Enter needs a terminal that "
+                               "reports it; Ctrl+J works everywhere)"),
+        ("up,down", "recall earlier messages (from an empty input)"),
+        ("tab", "move focus to the transcript and the sources"),
+    ]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus",

@@ -19,7 +19,7 @@ def _size(path: Path) -> str:
 class ModelPane(Static):
     """Plain Text only: file names and the runtime path come from the disk, not from us."""
 
-    def show(self, spec, state: str, stats=None, note: str = "") -> None:
+    def show(self, spec, state: str, stats=None, note: str = "", download: str = "") -> None:
         t = Text()
         if spec is None:
             t.append("no model\n", style="bold")
@@ -38,4 +38,6 @@ class ModelPane(Static):
         if stats is not None and stats.rss_bytes:
             t.append(f"\nRSS {stats.rss_bytes / 2**20:.0f} MiB  CPU "
                      f"{stats.cpu_percent or 0:.0f}%")
+        if download:
+            t.append(f"\n{download}", style="italic")
         self.update(t)

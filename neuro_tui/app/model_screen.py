@@ -80,14 +80,25 @@ class ModelScreen(ModalScreen[dict | None]):
         self.dismiss(changes)
 
     def action_download(self) -> None:
+        """Download in an app worker (it outlives this screen); progress shows here and in
+        the model pane."""
         name = self.query_one("#f-model", Input).value.strip()
         bar = self.query_one("#download-bar", ProgressBar)
         bar.display = True
         msg = self.query_one("#model-msg", Static)
-        msg.update(f"downloading {name}…")
+        app = self.app
+
+        def report(text: str, done: int | None = None, total: int | None = None) -> None:
+            app.download_note = text
+            if self.is_attached:
+                msg.update(text)
+                if done is not None:
+                    bar.update(total=total or None, progress=done)
 
         def progress(p) -> None:
-            self.app.call_from_thread(bar.update, total=p.total or None, progress=p.done)
+            pct = f" {100 * p.done / p.total:.0f}%" if p.total else ""
+            rate = f" {p.rate / 2**20:.1f} MiB/s" if p.rate else ""
+            app.call_from_thread(report, f"{name}: {p.phase}{pct}{rate}", p.done, p.total)
 
         def work() -> None:
             from neuro_tui.errors import NeuroError
@@ -96,8 +107,9 @@ class ModelScreen(ModalScreen[dict | None]):
             try:
                 path = download(name, progress=progress)
             except NeuroError as error:
-                self.app.call_from_thread(msg.update, f"download failed: {error}")
+                app.call_from_thread(report, f"download failed: {error}")
                 return
-            self.app.call_from_thread(msg.update, f"downloaded {path}; Ctrl+S to use it")
+            app.call_from_thread(report, f"downloaded {path}; Ctrl+S (F10) to use it")
 
-        self.run_worker(work, thread=True, group="download", exclusive=True)
+        report(f"downloading {name}…")
+        app.run_worker(work, thread=True, group="download", exclusive=True)

@@ -1,0 +1,57 @@
+"""F10 downloads a model with progress, from a loopback hub (tests/hub_server.py)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.hub_server import FakeHub
+from tests.tui.conftest import fake, make_app, tui_config, wait_for  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.integration
+F32 = "tiny-bitnet-b1.58-f32.gguf"
+
+
+@pytest.fixture
+def hub(shared_dir, tmp_path, monkeypatch):
+    f32 = shared_dir / "models" / F32
+    sha = hashlib.sha256(f32.read_bytes()).hexdigest()
+    registry = tmp_path / "registry.toml"
+    registry.write_text(
+        f'[models.tiny-f32]\ntitle = "tiny"\nsource = "hub"\nrepo = "test/tiny-bitnet"\n'
+        f'file = "{F32}"\nlocal = "tiny-bitnet/{F32}"\nsize = {f32.stat().st_size}\n'
+        f'sha256 = "{sha}"\nruntime = "bitnet.cpp"\nlicense = "MIT"\nchat_template = "t"\n')
+    with FakeHub({"test/tiny-bitnet": {F32: f32}}) as server:
+        server.faults.rate = f32.stat().st_size / 2.0  # ~2 s, so progress is visible
+        monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+        monkeypatch.setenv("NEURO_TUI_REGISTRY", str(registry))
+        monkeypatch.setenv("NEURO_BITNET_MODELS_DIR", str(tmp_path / "models"))
+        for name in ("HF_HUB_OFFLINE", "HF_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        yield tmp_path / "models" / "tiny-bitnet" / F32
+
+
+async def test_f10_downloads_with_progress_in_screen_and_model_pane(make_app, hub):
+    app = make_app()
+    notes: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.ready)
+        await pilot.press("f10")
+        await pilot.pause(0.1)
+        app.screen.query_one("#f-model").value = "tiny-f32"
+        await pilot.press("ctrl+d")
+        bar = app.screen.query_one("#download-bar")
+        while "downloaded" not in app.download_note and "failed" not in app.download_note:
+            notes.append(app.download_note)
+            await pilot.pause(0.1)
+            assert len(notes) < 300, notes[-3:]
+        assert "downloaded" in app.download_note, app.download_note
+        assert any("%" in n for n in notes), notes
+        assert bar.progress == bar.total and bar.total > 0
+        await pilot.press("escape")
+        app.refresh_panes()
+        await pilot.pause(0.1)
+        assert "downloaded" in str(app.query_one("#model").render())
+    assert hub.is_file()
