@@ -33,7 +33,7 @@ def hub(shared_dir, tmp_path, monkeypatch):
         yield tmp_path / "models" / "tiny-bitnet" / F32
 
 
-async def test_f10_downloads_with_progress_in_screen_and_model_pane(make_app, hub):
+async def test_f10_downloads_with_progress_in_screen_and_model_pane(make_app, hub):  # noqa: F811
     app = make_app()
     notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
