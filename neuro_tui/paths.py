@@ -43,7 +43,8 @@ def runtime_root() -> Path:
 
 def models_dir() -> Path:
     """The seed's folder name, so existing neuro-bitnet users keep their downloads."""
-    return _env_path("NEURO_BITNET_MODELS_DIR") or Path.home() / ".cache" / "neuro-bitnet" / "models"
+    default = Path.home() / ".cache" / "neuro-bitnet" / "models"
+    return _env_path("NEURO_BITNET_MODELS_DIR") or default
 
 
 def index_dir() -> Path:

@@ -144,6 +144,8 @@ class NeuroApp(Actions, KeyActions, App):
                         extra=extra)
         spec = getattr(conv.session, "spec", None)
         stats = getattr(conv.session, "stats", None)
+        if sample := getattr(conv.session, "sample_process", None):
+            sample()  # between turns too, so an idle llama-cli shows its idle CPU
         note = "" if spec is not None else f"(model: {self.config.model})"
         if self.state_label == "loading" and conv.started_at is not None:
             note = f"{time.monotonic() - conv.started_at:.0f} s"

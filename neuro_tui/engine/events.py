@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
-class Flavor(str, Enum):
+class Flavor(str, Enum):  # noqa: UP042 - str() and f-strings keep their meaning
     """The three interactive protocols (see docs/protocol.md)."""
 
     BITNET = "bitnet"  # bitnet.cpp fork of the old main.cpp: -cnv, -p is the system prompt
@@ -14,7 +14,7 @@ class Flavor(str, Enum):
     NEW = "new"  # upstream chat CLI (0.3.36 llama-cli): no -cnv, --show-timings
 
 
-class SessionState(str, Enum):
+class SessionState(str, Enum):  # noqa: UP042
     IDLE = "idle"  # not started
     LOADING = "loading"
     READY = "ready"

@@ -207,6 +207,12 @@ class LlamaSession:
         return found
 
     # -- turns -----------------------------------------------------------------------------
+    def sample_process(self) -> None:
+        """Refresh RSS/CPU now; turns sample while they run, callers poll between turns."""
+        if self._probe is not None and self.stats.state not in (SessionState.GENERATING,
+                                                                 SessionState.PREFILL):
+            self._probe.sample(self.stats)
+
     async def interrupt(self) -> None:
         if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._proc:
             if not self._interrupting:

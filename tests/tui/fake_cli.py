@@ -63,7 +63,12 @@ class FakeCliSession(LlamaSession):
                                             total_ms=1000.0, tokens=24)
             yield event
 
+    def sample_process(self) -> None:
+        if not getattr(self, "_pinned", False):  # snapshots keep the pinned RSS/CPU
+            super().sample_process()
+
     def pin_live_stats(self) -> None:
+        self._pinned = True
         s = self.stats
         s.load_ms, s.ttft_ms, s.tok_s, s.rss_bytes, s.cpu_percent = 180.0, 42.0, 25.0, \
             200 * 2**20, 12.0

@@ -117,3 +117,21 @@ async def test_sessions_screen_resumes_a_chat_in_place(make_app, fake):
     [info] = sessions.list_sessions()
     assert [m.content.strip() for m in info.messages] == [
         "capital of Italy?", "Rome.", "and Germany?", "Berlin."]
+
+
+async def test_sources_reachable_by_keyboard_alone(make_app, fake):
+    """Over SSH without a mouse: Tab moves focus to the sources pane, Enter opens one."""
+    fake([ANSWER])
+    app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ask(pilot, app)
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.append(type(app.focused).__name__)
+            if app.focused is app.query_one("#sources"):
+                break
+        assert app.focused is app.query_one("#sources"), seen
+        await pilot.press("j", "enter")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "SourceViewer"
