@@ -8,8 +8,8 @@ from neuro_tui.app.safe_text import StreamCleaner, clean
 from neuro_tui.app.sources_pane import SourcesPane
 
 RECOVER = {
-    "missing": "model or runtime missing: F10 picks/downloads a model; `neuro-tui setup` or "
-               "`neuro-tui runtime install` installs llama-cli",
+    "missing": "model or runtime missing: F10 picks/downloads a model; Ctrl+G builds "
+               "llama-cli from PyPI (a few minutes, once)",
     "load": "llama-cli failed to load: F3 shows its log, Ctrl+N retries",
     "crash": "llama-cli crashed: F3 shows its log, Ctrl+N restarts it (transcript kept)",
     "hang": "llama-cli stopped answering: Ctrl+N restarts it (transcript kept)",

@@ -22,11 +22,12 @@ from neuro_tui.app.chat_pane import ChatPane
 from neuro_tui.app.conversation import Conversation
 from neuro_tui.app.key_actions import KeyActions
 from neuro_tui.app.model_pane import ModelPane
+from neuro_tui.app.runtime_install import RuntimeInstall
 from neuro_tui.app.sources_pane import SourcesPane
 from neuro_tui.app.timing_overlay import TimingOverlay
 
 
-class NeuroApp(Actions, KeyActions, App):
+class NeuroApp(Actions, KeyActions, RuntimeInstall, App):
     CSS_PATH = "app.tcss"
     TITLE = "neuro-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -47,6 +48,7 @@ class NeuroApp(Actions, KeyActions, App):
         Binding("ctrl+n", "restart", "Restart model", show=False),
         Binding("ctrl+t", "next_theme", "Theme", show=False),
         Binding("f10", "model_settings", "Model"),
+        Binding("ctrl+g", "install_runtime", "Build llama-cli", show=False),
         Binding("shift+pageup", "scroll_transcript(-1)", "Scroll up", show=False),
         Binding("shift+pagedown", "scroll_transcript(1)", "Scroll down", show=False),
     ]

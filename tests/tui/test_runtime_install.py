@@ -1,0 +1,42 @@
+"""No llama-cli found: the app says so and Ctrl+G installs one, then the chat starts.
+
+Real discovery and the real runtime builder: the runtime folder starts empty, so the app
+shows the missing-runtime state. The compile itself is covered by
+tests/integration/test_runtime_build.py; here the machine's already-built binary is put in
+place before Ctrl+G, so the builder finds it installed (as a second `runtime install`
+does) and the test checks the app's flow: missing -> Ctrl+G -> chat ready on that binary.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from neuro_tui import config as config_mod
+from neuro_tui.app.app import create_app
+from neuro_tui.engine import runtime_build
+from tests.tui.conftest import wait_for
+
+
+async def test_missing_runtime_is_offered_and_installed(tmp_path, monkeypatch, llama_cli_old,
+                                                        smollm2):
+    real_root = runtime_build.install_dir(runtime_build.RUNTIMES["old"])
+    monkeypatch.setenv("NEURO_TUI_RUNTIME_DIR", str(tmp_path / "runtimes"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = config_mod.load({"model": str(smollm2), "threads": 1})
+    app = create_app(cfg, persist=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.failed == "missing")
+        await pilot.pause(0.2)
+        assert "Ctrl+G builds llama-cli" in app.error
+        # what a finished build leaves: the static binary and its manifest
+        target = runtime_build.install_dir(runtime_build.RUNTIMES["old"])
+        (target / "bin").mkdir(parents=True)
+        shutil.copy2(real_root / "bin" / "llama-cli", target / "bin" / "llama-cli")
+        (target / "runtime.json").write_text(json.dumps({"flavor": "old"}))
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.conversation.ready, timeout=60)
+        assert app.conversation.session.spec.binary == target / "bin" / "llama-cli"
+        assert app.download_note == ""
