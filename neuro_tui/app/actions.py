@@ -6,6 +6,7 @@ from neuro_tui.app import messages as m
 from neuro_tui.app.chat_pane import ChatPane
 from neuro_tui.app.safe_text import StreamCleaner, clean
 from neuro_tui.app.sources_pane import SourcesPane
+from neuro_tui.app.timing_overlay import TimingOverlay
 
 RECOVER = {
     "missing": "model or runtime missing: F10 picks/downloads a model; Ctrl+G builds "
@@ -76,6 +77,7 @@ class Actions:
         if note:
             log.add_note(note, event.turn)
         self.refresh_panes()
+        self.query_one(TimingOverlay).tick()  # final figures now, not at the next 1/4 s tick
 
     def on_session_loaded(self, _event: m.SessionLoaded) -> None:
         self.error = None
