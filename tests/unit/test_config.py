@@ -64,3 +64,14 @@ def test_generation_params_use_automatic_threads(tmp_path):
     cfg = config.load(path=tmp_path / "x.toml", environ={})
     params = cfg.generation_params()
     assert params.threads >= 1 and params.temperature == 0.7
+
+
+def test_default_threads_leave_a_core_free(monkeypatch):
+    import psutil
+
+    from neuro_tui.engine import params
+
+    for cores, expected in ((1, 1), (2, 1), (4, 3), (16, 8)):
+        monkeypatch.setattr(psutil, "cpu_count", lambda logical=True, c=cores: c)
+        monkeypatch.setattr(params.os, "sched_getaffinity", lambda _pid, c=cores: set(range(c)))
+        assert params.default_threads() == expected, cores
