@@ -70,6 +70,19 @@ def walk(paths: Iterable[Path], recursive: bool) -> Iterator[str]:
                     yield full
 
 
+def unique_files(files: list[str]) -> list[str]:
+    """One path per real file, the real one first: /usr/share/doc-style symlinks (index.html
+    -> python-policy.html) would otherwise index the same text twice and double its hits."""
+    by_target: dict[str, str] = {}
+    for path in files:
+        target = os.path.realpath(path)
+        current = by_target.get(target)
+        if current is None or (path == target and current != target):
+            by_target[target] = path
+    keep = set(by_target.values())
+    return [f for f in files if f in keep]
+
+
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
@@ -107,7 +120,8 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
     try:
         known = store.file_states(index)
         own = [os.path.abspath(os.path.expanduser(storage))]  # never index the index itself
-        files = [f for f in dict.fromkeys(walk(paths, recursive)) if not _under(f, own)]
+        files = unique_files([f for f in dict.fromkeys(walk(paths, recursive))
+                              if not _under(f, own)])
         roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]
         present = set(files)
         for gone in [p for p in known if _under(p, roots) and p not in present]:

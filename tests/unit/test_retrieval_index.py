@@ -132,3 +132,22 @@ def test_index_inside_the_indexed_folder_is_not_indexed(docs):
     index_paths(storage, [docs], recursive=True)
     again = index_paths(storage, [docs], recursive=True)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_a_symlinked_file_is_indexed_once_under_its_real_path(tmp_path):
+    from neuro_tui.retrieval.indexer import index_paths
+    from neuro_tui.retrieval.search import LocalIndex
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "python-policy.html").write_text(
+        "<html><title>Policy</title><body><p>The quokka packaging policy says hello.</p>"
+        "</body></html>")
+    (docs / "index.html").symlink_to("python-policy.html")
+    (docs / "elsewhere.txt").symlink_to(tmp_path / "outside.txt")
+    (tmp_path / "outside.txt").write_text("Outside text about wombats.\n")
+    index_paths(tmp_path / "idx", [docs], recursive=True)
+    index = LocalIndex(tmp_path / "idx")
+    assert [h.path for h in index.search("quokka packaging policy", 5)] == [
+        str(docs / "python-policy.html")]
+    assert [h.path for h in index.search("wombats", 5)] == [str(docs / "elsewhere.txt")]
