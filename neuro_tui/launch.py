@@ -36,8 +36,9 @@ def verify_model_file(model: Path) -> str:
     from neuro_tui.models import gguf, registry, store
 
     info = gguf.read_header(model)
+    target = model.resolve()
     entry = next((e for e in registry.entries().values()
-                  if e.sha256 and e.find() and e.find().resolve() == model.resolve()), None)
+                  if e.sha256 and (found := e.find()) and found.resolve() == target), None)
     if entry is None:
         return f"GGUF {info.architecture}, no published sha256 to check"
     if not store.is_verified(model, entry.sha256):

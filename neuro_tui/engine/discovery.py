@@ -4,7 +4,8 @@ Order (first usable wins): --cli flag, BITNET_CLI_PATH, `llama-cli-bitnet` on PA
 bitnet.cpp build folders, runtimes built by `neuro-tui runtime install`, then `llama-cli` /
 `llama-completion` on PATH. A path the user named explicitly (flag or env) that is not a
 working llama-cli is an error, not silently skipped. The flavor comes from `--help`
-(see docs/protocol.md) and is cached by path + mtime + size, since `--help` costs ~50 ms.
+(see docs/architecture.md, "Three llama-cli protocols") and is cached by path + mtime +
+size, since `--help` costs ~50 ms.
 """
 
 from __future__ import annotations

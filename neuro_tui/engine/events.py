@@ -7,7 +7,7 @@ from enum import Enum
 
 
 class Flavor(str, Enum):  # noqa: UP042 - str() and f-strings keep their meaning
-    """The three interactive protocols (see docs/protocol.md)."""
+    """The three interactive protocols (docs/architecture.md, "Three llama-cli protocols")."""
 
     BITNET = "bitnet"  # bitnet.cpp fork of the old main.cpp: -cnv, -p is the system prompt
     OLD = "old"  # upstream llama-cli up to late 2025 / llama-completion: -cnv and -sys

@@ -8,7 +8,6 @@ never leaves a runtime that looks installed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from filelock import FileLock, Timeout
 
 from neuro_tui import paths
 from neuro_tui.errors import MissingError, NeuroError
+from neuro_tui.models.store import sha256_file
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,6 @@ def missing_build_tools() -> list[str]:
     if not any(shutil.which(m) for m in ("make", "ninja")):
         problems.append("make not found: sudo apt-get install make (macOS: xcode-select --install)")
     return problems
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fetch_sdist(spec: RuntimeSpec, progress: Progress = _quiet) -> Path:
