@@ -48,6 +48,11 @@ SETTINGS: list[Setting] = [
     Setting("generation", "seed", int, -1, "random seed (-1 = random)"),
     Setting("generation", "ctx_size", int, 4096, "context size in tokens"),
     Setting("generation", "threads", int, 0, "CPU threads (0 = automatic)"),
+    Setting("generation", "threads_batch", int, 0,
+            "CPU threads for reading the prompt, llama-cli -tb (0 = automatic)"),
+    Setting("generation", "auto_tune", bool, True,
+            "measure prompt speed and pick threads once per llama-cli + model (a few seconds; "
+            "`neuro-tui runtime tune` measures again)"),
     Setting("generation", "max_tokens", int, 512, "max tokens per answer (0 = no limit)"),
     Setting("generation", "batch_size", int, 512, "prompt batch size"),
     Setting("retrieval", "storage", str, "", "Tantivy index folder used for answers ('' = off)"),
@@ -55,6 +60,9 @@ SETTINGS: list[Setting] = [
     Setting("retrieval", "web_results", int, 3, "web pages fetched per question"),
     Setting("retrieval", "allow_private", bool, False,
             "let web fetches reach loopback/private addresses"),
+    Setting("retrieval", "prefill_seconds", float, 1.5,
+            "seconds the model may spend reading sources before it answers; turned into "
+            "tokens with the measured prompt speed (always at least one passage)"),
     Setting("ui", "theme", str, "neuro-dark", "theme name (built-in, themes/ or config dir)"),
     Setting("ui", "side_panes", bool, True, "show the model and sources panes"),
 ]
@@ -84,7 +92,8 @@ class Config:
             system_prompt=v["system_prompt"], temperature=v["temperature"], top_p=v["top_p"],
             top_k=v["top_k"], repeat_penalty=v["repeat_penalty"],
             repeat_last_n=v["repeat_last_n"], seed=v["seed"], ctx_size=v["ctx_size"],
-            threads=v["threads"] or default_threads(), max_tokens=v["max_tokens"],
+            threads=v["threads"] or default_threads(), threads_batch=v["threads_batch"],
+            max_tokens=v["max_tokens"],
             batch_size=v["batch_size"],
         )
 

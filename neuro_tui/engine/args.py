@@ -77,6 +77,8 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
     per_turn = flavor is Flavor.NEW and p.max_tokens > 0
     argv += ["-n", str(p.max_tokens if per_turn else -1)]
     argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
+    if p.threads_batch > 0:  # prompt reading: measured apart from generation (engine/tune.py)
+        argv += ["-tb", str(p.threads_batch)]
     argv += ["--temp", str(p.temperature), "--top-p", str(p.top_p), "--top-k", str(p.top_k)]
     argv += ["--repeat-penalty", str(p.repeat_penalty), "--repeat-last-n", str(p.repeat_last_n)]
     if p.seed is not None and p.seed >= 0:

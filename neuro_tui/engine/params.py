@@ -39,6 +39,7 @@ class GenerationParams:
     seed: int = -1
     ctx_size: int = 4096
     threads: int = field(default_factory=default_threads)
+    threads_batch: int = 0  # prompt (batch) threads, -tb; 0 = llama.cpp's default (= threads)
     max_tokens: int = 512  # per answer; <= 0 means no limit
     batch_size: int = 512
     extra_args: tuple[str, ...] = ()
