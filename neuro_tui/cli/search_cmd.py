@@ -1,5 +1,8 @@
 """`neuro-tui search "query" [--storage DIR] [--limit N] [--json]`: ranked passages.
 
+One result per file while other files match; a file's further passages fold under it
+("+3 more in this file"; `more_in_file` and `more` in --json).
+
 Output is terminal-safe: file text is stripped of control sequences and printed as Rich
 Text (never parsed as markup), so a file containing `[red]` or ESC codes prints literally.
 """
@@ -33,12 +36,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--limit must be at least 1")
     hits = LocalIndex(storage_for(args.storage)).search(args.query, args.limit)
     if args.json:
-        json.dump([{
-            "rank": rank, "score": round(hit.score, 4), "path": hit.path,
-            "line_start": hit.line_start, "line_end": hit.line_end, "title": hit.title,
-            "heading": hit.heading, "snippet": hit.snippet,
-            "highlights": [list(r) for r in hit.highlights], "passage": hit.text,
-        } for rank, hit in enumerate(hits, 1)], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump([{"rank": rank, **_as_json(hit), "more_in_file": hit.more_count,
+                    "more": [_as_json(m) for m in hit.more]}
+                   for rank, hit in enumerate(hits, 1)], sys.stdout, ensure_ascii=False,
+                  indent=1)
         print()
         return 0 if hits else 1
     console = Console(highlight=False, soft_wrap=False)
@@ -58,8 +59,19 @@ def run(args: argparse.Namespace) -> int:
         for start, end in hit.highlights:
             snippet.stylize("bold reverse", start, end)
         console.print(Text("    ") + _flat(snippet))
+        if hit.more_count:
+            lines = ", ".join(dict.fromkeys(str(m.line_start) for m in hit.more if m.line_start))
+            console.print(Text(f"    +{hit.more_count} more in this file"
+                               + (f" (lines {lines})" if lines else ""), style="dim"))
         console.print()
     return 0
+
+
+def _as_json(hit) -> dict:
+    return {"score": round(hit.score, 4), "path": hit.path, "line_start": hit.line_start,
+            "line_end": hit.line_end, "title": hit.title, "heading": hit.heading,
+            "snippet": hit.snippet, "highlights": [list(r) for r in hit.highlights],
+            "passage": hit.text}
 
 
 def _flat(snippet: Text) -> Text:

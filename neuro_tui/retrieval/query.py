@@ -28,24 +28,36 @@ these they this to was we were what when where which who whom why will with woul
 please tell explain""".split())
 
 
-def to_tantivy(user_query: str) -> str:
-    """A Tantivy query string equivalent to the user's words ('' when nothing is searchable).
-
-    Question words ("how", "does", "the") are dropped when other words remain, and a
-    punctuated word adds its parts as terms besides the phrase, so `heapq.merge` also finds
-    "merge" in heapq.py."""
+def _parts(user_query: str) -> list[tuple[list[str], bool]]:
+    """(tokens, quoted) per word or quoted phrase; question words dropped if others remain."""
     text = user_query
     if text.count('"') % 2:
         text = text.replace('"', " ")  # unbalanced: treat quotes as plain punctuation
-    parsed: list[tuple[list[str], bool]] = []  # (tokens, quoted)
+    parsed: list[tuple[list[str], bool]] = []
     for match in _PART.finditer(text):
         phrase, word = match.groups()
         parts = tokens(phrase if phrase is not None else word)
         if parts:
             parsed.append((parts, phrase is not None))
     content = [p for p in parsed if p[1] or len(p[0]) > 1 or p[0][0] not in STOPWORDS]
+    return content or parsed
+
+
+def concepts(user_query: str) -> list[list[str]]:
+    """What the user asked for, one entry per word or phrase (`sort_keys` -> [sort, keys]):
+    the units the ranking counts when it prefers passages that match more of the query."""
+    unique = dict.fromkeys(tuple(parts) for parts, _quoted in _parts(user_query))
+    return [list(group) for group in unique][:MAX_TERMS]
+
+
+def to_tantivy(user_query: str) -> str:
+    """A Tantivy query string equivalent to the user's words ('' when nothing is searchable).
+
+    Question words ("how", "does", "the") are dropped when other words remain, and a
+    punctuated word adds its parts as terms besides the phrase, so `heapq.merge` also finds
+    "merge" in heapq.py."""
     clauses: list[str] = []
-    for parts, quoted in content or parsed:
+    for parts, quoted in _parts(user_query):
         if len(parts) == 1:
             clauses.append(parts[0])
             continue

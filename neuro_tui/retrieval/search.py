@@ -6,18 +6,17 @@ another process (it sees the last commit). Every string returned is control-free
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tantivy
 
-from neuro_tui.retrieval import query as lenient
-from neuro_tui.retrieval import store
+from neuro_tui.retrieval import ranking, store
 from neuro_tui.textsafe import strip_controls
 
-FIELDS = ["title", "heading", "body"]
-BOOSTS = {"title": 2.0, "heading": 1.5, "body": 1.0}
 SNIPPET_CHARS = 240
+POOL = 60  # passages ranked (at least 6 per hit asked for): finds other files, counts folds
+MAX_FOLDED = 5  # further passages of a file kept on its hit (all of them are counted)
 
 
 @dataclass(frozen=True)
@@ -32,41 +31,63 @@ class Hit:
     snippet: str  # the best fragment
     highlights: tuple[tuple[int, int], ...]  # character ranges in `snippet`
     score: float
+    more: tuple[Hit, ...] = ()  # further passages of this file, best first ("+N more")
+    more_count: int = 0  # further passages of this file among the best POOL (more is capped)
 
 
 def run_query(index: tantivy.Index, user_query: str, limit: int, *,
-              passages_only: bool = True) -> list[Hit]:
-    """Search `index` (any index with FIELDS) for what the user typed; never raises on input."""
-    text = lenient.to_tantivy(user_query)
-    if not text or limit <= 0:
+              weights: ranking.Weights = ranking.DEFAULT) -> list[Hit]:
+    """Passages of `index` (any index with the store's fields) best first; never raises
+    on input. Not diversified: see `diversify` for one hit per file."""
+    if limit <= 0:
         return []
-    parsed = index.parse_query(text, FIELDS, field_boosts=BOOSTS)
-    if passages_only:
-        parsed = tantivy.Query.boolean_query([
-            (tantivy.Occur.Must, parsed),
-            (tantivy.Occur.Must, tantivy.Query.term_query(index.schema, "doctype", "passage")),
-        ])
     searcher = index.searcher()
-    result = searcher.search(parsed, limit=limit, count=False)
-    generator = tantivy.SnippetGenerator.create(searcher, parsed, index.schema, "body")
+    built = ranking.build(index, searcher, user_query, weights)
+    if built is None:
+        return []
+    ranked, bm25 = built
+    result = searcher.search(ranked, limit=limit, count=False)
+    generator = tantivy.SnippetGenerator.create(searcher, bm25, index.schema, "body")
     generator.set_max_num_chars(SNIPPET_CHARS)
-    hits = []
-    for score, address in result.hits:
-        doc = searcher.doc(address)
-        snippet = generator.snippet_from_doc(doc)
-        fragment = snippet.fragment()
-        ranges = tuple((r.start, r.end) for r in snippet.highlighted())
-        body = doc.get_first("body") or ""
-        if not fragment:
-            fragment, ranges = body[:SNIPPET_CHARS], ()
-        hits.append(Hit(
-            key=doc.get_first("key") or "", path=doc.get_first("path") or "",
-            title=strip_controls(doc.get_first("title") or ""),
-            heading=strip_controls(doc.get_first("heading") or ""),
-            line_start=doc.get_first("line_start") or 0, line_end=doc.get_first("line_end") or 0,
-            text=strip_controls(body), snippet=_clean_fragment(fragment, ranges)[0],
-            highlights=_clean_fragment(fragment, ranges)[1], score=float(score)))
-    return hits
+    return [_hit(searcher.doc(address), float(score), generator)
+            for score, address in result.hits]
+
+
+def _hit(doc: tantivy.Document, score: float, generator: tantivy.SnippetGenerator) -> Hit:
+    snippet = generator.snippet_from_doc(doc)
+    fragment = snippet.fragment()
+    ranges = tuple((r.start, r.end) for r in snippet.highlighted())
+    body = doc.get_first("body") or ""
+    if not fragment:
+        fragment, ranges = body[:SNIPPET_CHARS], ()
+    shown, spans = _clean_fragment(fragment, ranges)
+    return Hit(key=doc.get_first("key") or "", path=doc.get_first("path") or "",
+               title=strip_controls(doc.get_first("title") or ""),
+               heading=strip_controls(doc.get_first("heading") or ""),
+               line_start=doc.get_first("line_start") or 0,
+               line_end=doc.get_first("line_end") or 0,
+               text=strip_controls(body), snippet=shown, highlights=spans, score=score)
+
+
+def diversify(hits: list[Hit], limit: int) -> list[Hit]:
+    """At most `limit` hits, each from a different file while other files match; further
+    passages of a file fold under its best one (`more`, `more_count`). When fewer files
+    match than `limit`, the best further passages fill the free places instead."""
+    firsts: dict[str, Hit] = {}
+    rest: list[Hit] = []
+    for hit in hits:
+        if hit.path not in firsts and len(firsts) < limit:
+            firsts[hit.path] = hit
+        else:
+            rest.append(hit)
+    spare = max(0, limit - len(firsts))
+    fill, folded = rest[:spare], rest[spare:]
+    by_file: dict[str, list[Hit]] = {}
+    for hit in folded:
+        by_file.setdefault(hit.path, []).append(hit)
+    out = [replace(first, more=tuple(by_file.get(path, [])[:MAX_FOLDED]),
+                   more_count=len(by_file.get(path, []))) for path, first in firsts.items()]
+    return out + fill
 
 
 def _clean_fragment(fragment: str, ranges) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -98,11 +119,16 @@ class LocalIndex:
         self.index = store.open_index(self.storage, create=False)
 
     def search(self, user_query: str, limit: int = 10) -> list[Hit]:
-        """Best passages first; copies of the same text (e.g. identical files) shown once."""
+        """The best passage of each of the `limit` best files, further passages folded
+        under it; copies of the same text (e.g. identical files) shown once."""
         self.index.reload()  # see the indexer's latest commit
+        return diversify(self.passages(user_query, max(POOL, 6 * limit)), limit)
+
+    def passages(self, user_query: str, limit: int = 10) -> list[Hit]:
+        """Best passages first, several per file allowed, copies of the same text once."""
         seen: set[str] = set()
         unique = []
-        for hit in run_query(self.index, user_query, limit * 2):
+        for hit in run_query(self.index, user_query, limit + limit // 2):
             if hit.text not in seen:
                 seen.add(hit.text)
                 unique.append(hit)

@@ -1,0 +1,161 @@
+"""Ranking quality on a golden set: recall@5 and MRR by page, ours vs. before vs. SQLite FTS5.
+
+Corpus: Debian's python3.11-doc HTML (`apt-get install python3.11-doc`), indexed whole with
+the same code as `neuro-tui index DIR --recursive` (cached in /tmp between runs, rebuilt
+when the files change). Golden set: tests/golden/python_docs.toml (50 queries, each with
+the page a person would want). Three rankers over the same passages, top 10:
+
+- before: plain BM25 over title/heading/body (boosts 2/1.5/1), no coordination, no
+  per-file diversity: what `neuro-tui search` did before issue 14;
+- fts5: SQLite FTS5 bm25 with the same column weights, OR of the query words;
+- now: what LocalIndex.search does (coordination bonus, one hit per file).
+
+`--tune` grid-searches the weights on the odd-numbered queries and reports the even ones
+too, so the figures are not only fitted ones. Latency: p50/p99 of LocalIndex.search with
+snippets over the golden queries plus sampled word pairs.
+
+    .venv/bin/python bench/bench_ranking.py [--tune] [--storage DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from neuro_tui.retrieval import query as lenient  # noqa: E402
+from neuro_tui.retrieval import ranking  # noqa: E402
+from neuro_tui.retrieval.indexer import index_paths, walk  # noqa: E402
+from neuro_tui.retrieval.prepare import prepare  # noqa: E402
+from neuro_tui.retrieval.search import LocalIndex, diversify, run_query  # noqa: E402
+from tests.golden import golden  # noqa: E402
+
+BEFORE = ranking.Weights(2.0, 1.5, 1.0, coordination=0.0)
+
+
+def before_search(local: LocalIndex, q: str, k: int = 10) -> list[str]:
+    """The pre-issue-14 LocalIndex.search: flat BM25, text copies dropped, no diversity."""
+    seen, out = set(), []
+    for hit in run_query(local.index, q, k * 2, weights=BEFORE):
+        if hit.text not in seen:
+            seen.add(hit.text)
+            out.append(hit.path)
+    return out[:k]
+
+
+def weighted_search(local: LocalIndex, weights: ranking.Weights, q: str, k: int = 10):
+    hits = run_query(local.index, q, 6 * k, weights=weights)
+    return [h.path for h in diversify(hits, k)]
+
+
+def build_fts5(corpus: Path, db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE VIRTUAL TABLE p USING fts5(title, heading, body, path UNINDEXED, "
+                 "tokenize='unicode61')")
+    with conn:
+        for path in walk([corpus], recursive=True):
+            item = prepare(path, None, 16 << 20)
+            conn.executemany("INSERT INTO p VALUES (?,?,?,?)",
+                             [(item.title, h, text, item.path) for _n, h, text, *_ in item.chunks])
+    return conn
+
+
+def fts5_search(conn: sqlite3.Connection, q: str, k: int = 10) -> list[str]:
+    terms = [t for t in lenient.tokens(q) if t not in lenient.STOPWORDS] or lenient.tokens(q)
+    if not terms:
+        return []
+    match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+    rows = conn.execute("SELECT path FROM p WHERE p MATCH ? ORDER BY bm25(p, 2.0, 1.5, 1.0) "
+                        "LIMIT ?", (match, k)).fetchall()
+    return [r[0] for r in rows]
+
+
+def subset(gold: golden.GoldenSet, parity: int) -> golden.GoldenSet:
+    return golden.GoldenSet(gold.corpus, gold.package, gold.queries[parity::2])
+
+
+def tune(local: LocalIndex, gold: golden.GoldenSet) -> None:
+    train, test = subset(gold, 0), subset(gold, 1)
+    rows = []
+    for t, h, c in itertools.product((1.0, 1.5, 2.0, 3.0), (1.0, 1.5, 2.0, 3.0),
+                                     (0.0, 0.25, 0.5, 1.0, 2.0)):
+        w = ranking.Weights(t, h, 1.0, c)
+        fit = golden.evaluate(lambda q, w=w: weighted_search(local, w, q), train)
+        rows.append((fit.recall, fit.mrr, w))
+    rows.sort(key=lambda r: (-r[0], -r[1]))
+    print("top weights on the odd-numbered queries (fit), then the even ones (held out):")
+    for recall, mrr, w in rows[:8]:
+        held = golden.evaluate(lambda q, w=w: weighted_search(local, w, q), test)
+        print(f"  title {w.title} heading {w.heading} coordination {w.coordination}: "
+              f"fit R@5 {recall:.3f} MRR {mrr:.3f}; held out R@5 {held.recall:.3f} "
+              f"MRR {held.mrr:.3f}")
+
+
+def latency(local: LocalIndex, gold: golden.GoldenSet, n: int = 300) -> list[float]:
+    rng = random.Random(14)
+    words = [w for item in gold.queries for w in re.findall(r"[A-Za-z_]{4,14}", item.q)]
+    queries = [g.q for g in gold.queries]
+    queries += [" ".join(rng.sample(words, 2)) for _ in range(n - len(queries))]
+    for q in queries[:20]:
+        local.search(q, 10)
+    out = []
+    for q in queries:
+        t0 = time.perf_counter()
+        local.search(q, 10)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--storage", default=str(Path(tempfile.gettempdir()) / "bench-ranking"))
+    args = parser.parse_args()
+    gold = golden.load()
+    if not gold.corpus.is_dir():
+        sys.exit(f"{gold.corpus} is missing: apt-get install {gold.package}")
+    t0 = time.perf_counter()
+    report = index_paths(Path(args.storage) / "index", [gold.corpus], recursive=True)
+    local = LocalIndex(Path(args.storage) / "index")
+    print(f"corpus {gold.corpus}: {local.passage_count()} passages ({report.added} files added, "
+          f"{report.unchanged} unchanged, {time.perf_counter() - t0:.1f} s); "
+          f"{len(gold.queries)} golden queries; load avg {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
+    if args.tune:
+        tune(local, gold)
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = build_fts5(gold.corpus, Path(tmp) / "fts5.db")
+        results = {
+            "before (flat BM25)": golden.evaluate(lambda q: before_search(local, q), gold),
+            "sqlite fts5 bm25": golden.evaluate(lambda q: fts5_search(conn, q), gold),
+            "now (coordination+diverse)": golden.evaluate(
+                lambda q: [h.path for h in local.search(q, 10)], gold),
+        }
+    for name, scores in results.items():
+        print(scores.line(name))
+    now = results["now (coordination+diverse)"]
+    misses = [(g.q, r) for g, r in zip(gold.queries, now.ranks, strict=True) if r != 1]
+    print("now, gold page not first: " + ("; ".join(f"{q!r} at {r or '>10'}" for q, r in misses)
+                                          or "none"))
+    ms = latency(local, gold)
+    p99 = sorted(ms)[int(round(0.99 * (len(ms) - 1)))]
+    print(f"query latency (LocalIndex.search, top 10 with snippets, {len(ms)} queries): "
+          f"p50 {statistics.median(ms):.2f} ms  p99 {p99:.2f} ms")
+    met = now.recall >= 0.95 and now.mrr >= 0.9 and p99 <= 10
+    print(f"goal recall@5 >= 0.95, MRR >= 0.9, p99 <= 10 ms: {'met' if met else 'NOT met'}; "
+          f"MRR ratio now/before {now.mrr / results['before (flat BM25)'].mrr:.2f}x, "
+          f"now/fts5 {now.mrr / results['sqlite fts5 bm25'].mrr:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
