@@ -33,7 +33,7 @@ def configuration_md() -> str:
     for s in config.SETTINGS:
         default = repr(s.default) if s.default != "" else '""'
         envs = ", ".join(f"`{e}`" for e in s.env_names)
-        lines.append(f"| `[{s.section}] {s.key}` | {s.type.__name__} | `{default}` | {envs} "
+        lines.append(f"| `[{s.section}] {s.file_key}` | {s.type.__name__} | `{default}` | {envs} "
                      f"| {s.help} |")
     lines += [
         "",

@@ -27,6 +27,11 @@ class Setting:
     default: Any
     help: str
     env: str | None = None  # extra env name besides NEURO_TUI_<KEY>
+    toml: str | None = None  # its name in the file when it differs from `key` ([engine] url)
+
+    @property
+    def file_key(self) -> str:
+        return self.toml or self.key
 
     @property
     def env_names(self) -> list[str]:
@@ -65,9 +70,28 @@ SETTINGS: list[Setting] = [
             "tokens with the measured prompt speed (always at least one passage)"),
     Setting("ui", "theme", str, "neuro-dark", "theme name (built-in, themes/ or config dir)"),
     Setting("ui", "side_panes", bool, True, "show the model and sources panes"),
+    Setting("engine", "engine", str, "llama-cli",
+            "what answers: llama-cli (a local process) or server (an OpenAI-compatible "
+            "HTTP server: llama-server, Ollama, vLLM, LM Studio)", toml="kind"),
+    Setting("engine", "engine_url", str, "",
+            "server engine: its URL, e.g. http://127.0.0.1:8080 ('' = the one `neuro-tui "
+            "engine start` runs); a host other than loopback needs allow_remote", toml="url"),
+    Setting("engine", "engine_model", str, "",
+            "server engine: model name to ask for ('' = the first the server lists)",
+            toml="model"),
+    Setting("engine", "api_key_env", str, "",
+            "server engine: NAME of the environment variable holding the API key (the key "
+            "itself is never written to config, chat files or logs)"),
+    Setting("engine", "allow_remote", bool, False,
+            "let the server engine send chats to a host that is not this machine (data "
+            "leaves the machine)"),
+    Setting("engine", "llama_server", str, "",
+            "path to llama-server for `neuro-tui engine start` (otherwise found among the "
+            "runtimes)", "LLAMA_SERVER_PATH"),
 ]
 
 BY_KEY = {s.key: s for s in SETTINGS}
+BY_FILE_KEY = {(s.section, s.file_key): s for s in SETTINGS}
 
 
 @dataclass
@@ -152,13 +176,13 @@ def load_file(config: Config, path: Path) -> None:
             warnings.warn(f"{path}: unknown top-level key {section!r} ignored", stacklevel=2)
             continue
         for key, value in table.items():
-            setting = BY_KEY.get(key)
-            if setting is None or setting.section != section:
+            setting = BY_FILE_KEY.get((section, key))
+            if setting is None:
                 line = _line_of(text, section, key)
                 warnings.warn(f"{path}:{line}: unknown key [{section}] {key} ignored", stacklevel=2)
                 continue
             line = _line_of(text, section, key)
-            config.set(key, value, f"{path}:{line}")
+            config.set(setting.key, value, f"{path}:{line}")
 
 
 def load_env(config: Config, environ: dict[str, str] | None = None) -> None:
@@ -194,5 +218,5 @@ def default_toml() -> str:
         rendered = ("true" if default else "false") if isinstance(default, bool) else (
             f'"{default}"' if isinstance(default, str) else str(default))
         lines.append(f"# {setting.help}")
-        lines.append(f"{setting.key} = {rendered}")
+        lines.append(f"{setting.file_key} = {rendered}")
     return "\n".join(lines) + "\n"

@@ -75,3 +75,16 @@ def test_default_threads_leave_a_core_free(monkeypatch):
         monkeypatch.setattr(psutil, "cpu_count", lambda logical=True, c=cores: c)
         monkeypatch.setattr(params.os, "sched_getaffinity", lambda _pid, c=cores: set(range(c)))
         assert params.default_threads() == expected, cores
+
+
+def test_engine_section_keys_differ_from_their_names(tmp_path):
+    """[engine] kind/url/model live under their own names in the file (model is also a
+    [model] key): each lands on its own setting, with file:line as the source."""
+    path = tmp_path / "config.toml"
+    path.write_text('[model]\nmodel = "smollm2"\n[engine]\nkind = "server"\n'
+                    'url = "http://127.0.0.1:8080"\nmodel = "qwen"\napi_key_env = "MY_KEY"\n')
+    cfg = config.load(path=path, environ={})
+    assert (cfg.model, cfg.engine, cfg.engine_url, cfg.engine_model, cfg.api_key_env) == (
+        "smollm2", "server", "http://127.0.0.1:8080", "qwen", "MY_KEY")
+    assert cfg.source["engine_model"] == f"{path}:6"
+    assert "kind = \"llama-cli\"" in config.default_toml()
