@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         module.register(subparsers)
+    from neuro_tui.cli import tune_cmd
+
+    tune_cmd.attach(subparsers)  # `runtime tune`, beside runtime_cmd's actions
     return parser
 
 

@@ -54,15 +54,21 @@ class Retriever:
             notes.append(f"local index unavailable: {error}")
             return []
 
-    def context(self, question: str, *, ctx_size: int = 4096, answer_tokens: int = 512,
-                system_prompt: str = "") -> Context:
-        """Sources and the prompt for one question (same source = same number)."""
+    def hits(self, question: str) -> tuple[list[Hit], list[Hit], list[str]]:
+        """(local hits, web hits, notes) for one question, best first."""
         notes: list[str] = []
         local = self.local_hits(question, notes)
         web: list[Hit] = []
         if self.web:
             outcome = self.web.search(question, self.web_results, self.web_limit)
             web, notes = outcome.hits, notes + outcome.notes
+        return local, web, notes
+
+    def context(self, question: str, *, ctx_size: int = 4096, answer_tokens: int = 512,
+                system_prompt: str = "") -> Context:
+        """Sources and the prompt for one question, filling the free context (the packing
+        before #13; retrieval/prefill.py's plan_turn sizes sources by prefill time)."""
+        local, web, notes = self.hits(question)
         return build_context(question, local, web, ctx_size=ctx_size,
                              answer_tokens=answer_tokens, system_prompt=system_prompt,
                              notes=notes)

@@ -1,0 +1,223 @@
+"""Measure prompt speed and choose llama-cli's threads (`-t`, `-tb`) on this machine.
+
+Why measured: on this 2-core machine, reading a 2,173-token prompt took 16.6 s at
+`-t 1 -tb 1` and 9.5 s at `-tb 2` when idle, but with the other core busy `-tb 2` was 3.4x
+slower and `-t 2` 10x slower. No fixed default is right for every load, and the source
+budget (retrieval/budget.py) needs this model's prompt tok/s here.
+
+A calibration is one or two short one-shot runs of the same llama-cli on a fixed ~200-token
+prompt (`-n 16`): the low setting (a core left free) and, when more cores are usable, all of
+them. Each run gives llama.cpp's own "prompt eval" (batch threads) and "eval" (generation
+threads) rates, so two runs decide both `-tb` and `-t`. More threads must win by 15% to be
+chosen. A run slower than 1.5x the first is stopped (it lost). Results are cached in
+`<cache>/tune.json` per binary + model (path, size, mtime) + thread settings + usable cores;
+any change measures again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from neuro_tui import paths
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.params import SessionSpec, default_threads
+
+CONSERVATIVE_PREFILL_TOK_S = 60.0  # before any measurement: a small budget, a fast answer
+WIN_MARGIN = 1.15
+PROMPT = (
+    "The lighthouse keeper climbed the stairs every evening before sunset, carrying a lamp, "
+    "a notebook and a flask of tea. From the gallery he could see the whole bay: fishing boats "
+    "returning with the tide, gulls circling the harbour wall, and the dark line of the forest "
+    "beyond the dunes. He wrote down the wind, the clouds and the colour of the water, because "
+    "the old keeper had done so for forty years and the records were useful to the sailors. "
+    "On clear nights the beam reached twenty miles out to sea, and ships far away answered "
+    "with a short signal to say that they had seen it. In winter the storms came from the "
+    "west, the windows rattled, and the light had to be kept burning until morning. "
+    "Summarise the keeper's evening in one sentence."
+)
+_PROMPT_EVAL = re.compile(r"prompt eval time =\s*([\d.]+) ms /\s*(\d+) tokens")
+_EVAL = re.compile(r"\seval time =\s*([\d.]+) ms /\s*(\d+) runs")
+
+
+@dataclass(frozen=True)
+class Trial:
+    threads: int
+    threads_batch: int
+    prefill_tok_s: float  # 0 when the run was stopped or failed
+    gen_tok_s: float
+    prompt_tokens: int
+    wall_s: float
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Tuning:
+    threads: int
+    threads_batch: int
+    prefill_tok_s: float  # at threads_batch: what the source budget divides by
+    gen_tok_s: float
+    chars_per_token: float | None  # of PROMPT on this model's tokenizer (for estimates)
+    measured: bool = True  # False = the conservative default, nothing measured yet
+    seconds: float = 0.0  # calibration wall time
+    when: str = ""
+    trials: tuple[Trial, ...] = field(default=())
+
+    def line(self) -> str:
+        if not self.measured:
+            return (f"-t {self.threads} (default; not measured yet), prompt speed assumed "
+                    f"{self.prefill_tok_s:.0f} tok/s")
+        return (f"-t {self.threads} -tb {self.threads_batch}: prompt {self.prefill_tok_s:.0f} "
+                f"tok/s, generation {self.gen_tok_s:.0f} tok/s (measured {self.when}, "
+                f"{self.seconds:.1f} s)")
+
+
+def _file_id(path: Path) -> list:
+    try:
+        st = Path(path).stat()
+        return [str(Path(path).resolve()), st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [str(path), None, None]
+
+
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+def cache_key(binary: Path, model: Path, threads: int = 0, threads_batch: int = 0) -> str:
+    """What a measurement depends on; `threads`/`threads_batch` are the configured values
+    (0 = automatic)."""
+    return json.dumps({"binary": _file_id(binary), "model": _file_id(model), "t": threads,
+                       "tb": threads_batch, "cores": usable_cores()}, sort_keys=True)
+
+
+def cache_file() -> Path:
+    return paths.cache_dir() / "tune.json"
+
+
+def _load_all() -> dict:
+    try:
+        data = json.loads(cache_file().read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def cached(binary: Path, model: Path, threads: int = 0, threads_batch: int = 0) -> Tuning | None:
+    entry = _load_all().get(cache_key(binary, model, threads, threads_batch))
+    if not isinstance(entry, dict):
+        return None
+    try:
+        trials = tuple(Trial(**t) for t in entry.pop("trials", ()))
+        return Tuning(**entry, trials=trials)
+    except TypeError:  # written by another version
+        return None
+
+
+def store(binary: Path, model: Path, threads: int, threads_batch: int, tuning: Tuning) -> None:
+    data = _load_all()
+    data[cache_key(binary, model, threads, threads_batch)] = asdict(tuning)
+    target = cache_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tune.", dir=target.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=1)
+    os.replace(tmp, target)
+
+
+def default_tuning(threads: int = 0, threads_batch: int = 0) -> Tuning:
+    t = threads or default_threads()
+    return Tuning(t, threads_batch or t, CONSERVATIVE_PREFILL_TOK_S, 0.0, None, measured=False)
+
+
+def trial_argv(binary: Path, flavor: Flavor, model: Path, prompt_file: Path, t: int,
+               tb: int) -> list[str]:
+    exe = Path(binary)
+    if flavor is Flavor.NEW and (completion := exe.with_name("llama-completion")).is_file():
+        exe, flavor = completion, Flavor.OLD  # the chat CLI has no one-shot mode
+    argv = [str(exe), "-m", str(model), "-f", str(prompt_file), "-n", "16", "-c", "1024",
+            "-t", str(t), "-tb", str(tb), "--temp", "0", "-s", "1"]
+    return argv + (["-no-cnv"] if flavor is not Flavor.BITNET else [])
+
+
+def run_trial(argv: list[str], t: int, tb: int, timeout_s: float) -> Trial:
+    started = time.monotonic()
+    try:
+        run = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             errors="replace", timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return Trial(t, tb, 0.0, 0.0, 0, time.monotonic() - started,
+                     f"stopped after {timeout_s:.1f} s (slower)")
+    except OSError as error:
+        return Trial(t, tb, 0.0, 0.0, 0, 0.0, str(error))
+    wall = time.monotonic() - started
+    prompt, gen = _PROMPT_EVAL.search(run.stderr), _EVAL.search(run.stderr)
+    if run.returncode != 0 or not prompt:
+        tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        return Trial(t, tb, 0.0, 0.0, 0, wall, f"exit {run.returncode}: {tail}")
+    ms, tokens = float(prompt.group(1)), int(prompt.group(2))
+    gen_rate = int(gen.group(2)) / float(gen.group(1)) * 1000 if gen and float(
+        gen.group(1)) > 0 else 0.0
+    return Trial(t, tb, tokens / ms * 1000 if ms > 0 else 0.0, gen_rate, tokens, wall)
+
+
+def calibrate(binary: Path, flavor: Flavor, model: Path, threads: int = 0,
+              threads_batch: int = 0, *, save: bool = True) -> Tuning:
+    """Measure and cache; `threads`/`threads_batch` fixed by the user are kept as they are."""
+    started = time.monotonic()
+    low, high = default_threads(), max(default_threads(), usable_cores())
+    settings = [(threads or low, threads_batch or low)]
+    if high != low and not (threads and threads_batch):
+        settings.append((threads or high, threads_batch or high))
+    trials: list[Trial] = []
+    with tempfile.TemporaryDirectory(prefix="neuro-tune-") as tmp:
+        prompt_file = Path(tmp) / "prompt.txt"
+        prompt_file.write_text(PROMPT)
+        for t, tb in settings:
+            timeout = 60.0 if not trials else max(2.0, 1.5 * trials[0].wall_s)
+            trials.append(run_trial(trial_argv(binary, flavor, model, prompt_file, t, tb),
+                                    t, tb, timeout))
+    first = trials[0]
+    if first.problem:
+        raise RuntimeError(f"calibration run failed: {first.problem}")
+    best_tb = max(trials, key=lambda r: r.prefill_tok_s * (1 if r is first else 1 / WIN_MARGIN))
+    best_t = max(trials, key=lambda r: r.gen_tok_s * (1 if r is first else 1 / WIN_MARGIN))
+    chars = len(PROMPT) / max(1, first.prompt_tokens - 1)  # minus BOS
+    tuning = Tuning(best_t.threads, best_tb.threads_batch, round(best_tb.prefill_tok_s, 1),
+                    round(best_t.gen_tok_s, 1), round(chars, 3), True,
+                    round(time.monotonic() - started, 2),
+                    time.strftime("%Y-%m-%d %H:%M", time.localtime()), tuple(trials))
+    if save:
+        store(binary, model, threads, threads_batch, tuning)
+    return tuning
+
+
+def for_spec(spec: SessionSpec, threads: int = 0, threads_batch: int = 0, *,
+             measure: bool = False) -> Tuning:
+    """The cached tuning for this runtime + model + settings; with `measure`, calibrate when
+    there is none (a few seconds, once); else the conservative default."""
+    found = cached(spec.binary, spec.model, threads, threads_batch)
+    if found is None and measure:
+        try:
+            found = calibrate(spec.binary, spec.flavor, spec.model, threads, threads_batch)
+        except RuntimeError:
+            found = None
+    return found or default_tuning(threads, threads_batch)
+
+
+def apply(spec: SessionSpec, tuning: Tuning, *, auto_threads: bool = True,
+          auto_batch: bool = True) -> SessionSpec:
+    """The spec with the chosen threads where the user left them automatic."""
+    params = spec.params
+    if auto_threads and tuning.measured:
+        params = params.with_(threads=tuning.threads)
+    if auto_batch and tuning.measured:
+        params = params.with_(threads_batch=tuning.threads_batch)
+    return replace(spec, params=params)

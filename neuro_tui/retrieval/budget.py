@@ -1,0 +1,147 @@
+"""Pack sources by what they cost to read: a prefill-time budget in real tokens.
+
+The model reads every prompt token before it writes the first answer token, at a rate
+measured on this machine (engine/tune.py). So the source context is sized in seconds
+(`[retrieval] prefill_seconds`, default 1.5) and turned into tokens with that rate, instead
+of filling the free context (which made SmolLM2 wait 16-33 s per cited answer).
+
+Within the budget: one query-focused window per passage (retrieval/windows.py), exact and
+near duplicates dropped, best sources first, and always at least one window (a slow model
+waits longer rather than answering blind). All token counts of one packing come from one
+tokenizer call (engine/tokenize.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from neuro_tui.retrieval.context import (
+    INSTRUCTION,
+    MAX_PASSAGES,
+    Context,
+    Passage,
+    Source,
+    _ranked,
+    render_prompt,
+)
+from neuro_tui.retrieval.search import Hit
+from neuro_tui.retrieval.windows import Window, best_window, near_duplicate, query_terms, shingles
+from neuro_tui.textsafe import strip_controls
+
+MAX_CANDIDATES = 16  # windows tokenized per packing
+TEMPLATE_TOKENS = 12  # chat template around one user message (ChatML: 10 on SmolLM2)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    origin: str
+    hit: Hit
+    score: float  # normalised within its origin
+    window: Window
+
+    @property
+    def header(self) -> str:
+        return f"[00] {self.hit.title} ({strip_controls(self.hit.path)}:{self.hit.line_start})"
+
+
+@dataclass(frozen=True)
+class Packed:
+    context: Context
+    source_tokens: int  # what the sources add to the prompt: instruction, headers, windows
+    question_tokens: int
+    budget_tokens: int
+    exact: bool  # counts from the model's tokenizer
+    dropped: int = 0  # candidates that did not fit
+    duplicates: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def candidates(question: str, local: list[Hit], web: list[Hit]) -> tuple[list[Candidate], int]:
+    """Best-first windows, one per passage, duplicates and near-duplicates removed."""
+    terms = query_terms(question)
+    kept: list[Candidate] = []
+    prints: list[frozenset] = []
+    duplicates = 0
+    for origin, hit, norm in _ranked(list(local), list(web)):
+        window = best_window(hit.text, terms)
+        if not window.text:
+            continue
+        mark = shingles(window.text)
+        if any(near_duplicate(mark, other) for other in prints):
+            duplicates += 1
+            continue
+        kept.append(Candidate(origin, hit, norm, window))
+        prints.append(mark)
+        if len(kept) >= MAX_CANDIDATES:
+            break
+    return kept, duplicates
+
+
+def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budget_tokens: int,
+         ctx_tokens: int = 1 << 30, notes: list[str] | None = None) -> Packed:
+    """Windows best-first while instruction + headers + windows fit `budget_tokens` (and the
+    context room `ctx_tokens`); the first window is kept even when it alone is over budget."""
+    question = question.strip()
+    found, duplicates = candidates(question, local, web)
+    frame = f"{INSTRUCTION}\n\nQuestion: "
+    counts = counter.count_many([frame, question] + [c.header for c in found]
+                                + [c.window.text for c in found])
+    frame_tokens, question_tokens = counts[0], counts[1]
+    headers, bodies = counts[2:2 + len(found)], counts[2 + len(found):]
+    used, chosen, dropped = frame_tokens, [], 0
+    seen_sources: set[tuple[str, str]] = set()
+    for i, cand in enumerate(found):
+        key = (cand.origin, cand.hit.path)
+        cost = bodies[i] + (0 if key in seen_sources else headers[i])
+        if chosen and (used + cost > budget_tokens or used + cost > ctx_tokens):
+            dropped += 1
+            continue  # a shorter window further down may still fit
+        if not chosen and used + cost > ctx_tokens:
+            dropped += 1
+            continue
+        chosen.append(cand)
+        seen_sources.add(key)
+        used += cost
+        if len(chosen) >= MAX_PASSAGES:
+            dropped += len(found) - i - 1
+            break
+    sources = _sources(chosen)
+    notes = list(notes or []) + _missing_files(sources)
+    prompt = render_prompt(question, sources)
+    source_tokens = used if sources else 0
+    context = Context(question, prompt, sources, source_tokens + question_tokens, notes)
+    return Packed(context, source_tokens, question_tokens, budget_tokens, counter.exact,
+                  dropped, duplicates, notes)
+
+
+def _sources(chosen: list[Candidate]) -> list[Source]:
+    by_source: dict[tuple[str, str], list[Candidate]] = {}
+    for cand in chosen:
+        by_source.setdefault((cand.origin, cand.hit.path), []).append(cand)
+    out = []
+    for number, ((origin, path), items) in enumerate(by_source.items(), 1):
+        best = items[0]
+        passages = tuple(sorted((_passage(c) for c in items), key=lambda p: p.line_start))
+        first_line = _passage(best).line_start if origin == "local" else 0
+        shown = strip_controls(path)
+        location = shown if origin == "web" or not first_line else f"{shown}:{first_line}"
+        out.append(Source(number, origin, best.hit.title, path, location, first_line,
+                          round(best.score, 4), passages))
+    return out
+
+
+def _passage(cand: Candidate) -> Passage:
+    """The window as a passage, its line range narrowed to the window's lines."""
+    hit, window = cand.hit, cand.window
+    if not hit.line_start:
+        return Passage(0, 0, hit.heading, window.text, cand.score)
+    start = hit.line_start + hit.text.count("\n", 0, window.start)
+    end = min(hit.line_end or start, start + window.text.count("\n"))
+    return Passage(start, max(start, end), hit.heading, window.text, cand.score)
+
+
+def _missing_files(sources: list[Source]) -> list[str]:
+    """A cited file deleted since indexing: the indexed text is still cited, and said so."""
+    return [f"[{s.number}] {s.location}: the file no longer exists; citing the indexed copy"
+            for s in sources if s.origin == "local" and not os.path.exists(s.path)]
