@@ -10,7 +10,7 @@ from neuro_tui.app.timing_overlay import TimingOverlay
 
 RECOVER = {
     "missing": "model or runtime missing: F10 picks/downloads a model; Ctrl+G builds "
-               "llama-cli from PyPI (a few minutes, once)",
+               "llama-cli (bitnet.cpp's for a BitNet model; a few minutes, once)",
     "load": "llama-cli failed to load: F3 shows its log, Ctrl+N retries",
     "crash": "llama-cli crashed: F3 shows its log, Ctrl+N restarts it (transcript kept)",
     "hang": "llama-cli stopped answering: Ctrl+N restarts it (transcript kept)",

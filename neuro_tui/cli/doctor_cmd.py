@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from neuro_tui import config as config_mod
 from neuro_tui import paths
-from neuro_tui.engine import discovery, runtime_build
+from neuro_tui.engine import bitnet_build, build_steps, discovery, runtime_build
 from neuro_tui.errors import NeuroError
 
 
@@ -64,6 +64,20 @@ def _model_checks(cfg: config_mod.Config) -> tuple[list[Check], object]:
     return checks, model
 
 
+def _runtimes_check() -> Check:
+    """The runtimes neuro-tui built, bitnet.cpp's named by its pinned commits."""
+    shown = []
+    for spec, bins in runtime_build.list_installed():
+        pinned = bitnet_build.describe(build_steps.manifest(spec))
+        shown.append(f"{spec.name}" + (f" ({pinned})" if pinned else "")
+                     + (f" + {', '.join(sorted(set(bins) - set(spec.targets)))}"
+                        if set(bins) - set(spec.targets) else ""))
+    has_bitnet = any(spec.flavor == "bitnet" for spec, _ in runtime_build.list_installed())
+    return Check("runtimes", True if has_bitnet else None, "; ".join(shown) or "none built",
+                 "" if has_bitnet else "BitNet b1.58 models need bitnet.cpp: "
+                 "neuro-tui runtime install --flavor bitnet", required=False)
+
+
 def gather(args: argparse.Namespace) -> list[Check]:
     checks = [Check("python", sys.version_info >= (3, 11), sys.version.split()[0],
                     "install Python 3.11 or newer")]
@@ -87,6 +101,7 @@ def gather(args: argparse.Namespace) -> list[Check]:
             checks.append(Check("llama-cli", True, f"{cand.path} ({cand.flavor.value})"))
         except NeuroError as error:
             checks.append(Check("llama-cli", False, error.message, "neuro-tui runtime install"))
+    checks.append(_runtimes_check())
     missing = runtime_build.missing_build_tools()
     checks.append(Check("build tools", None if missing else True,
                         "; ".join(missing) or "cmake and a C++ compiler found",

@@ -1,11 +1,12 @@
 """Find llama-cli binaries and tell which of the three protocols each one speaks.
 
 Order (first usable wins): --cli flag, BITNET_CLI_PATH, `llama-cli-bitnet` on PATH,
-bitnet.cpp build folders, runtimes built by `neuro-tui runtime install`, then `llama-cli` /
-`llama-completion` on PATH. A path the user named explicitly (flag or env) that is not a
-working llama-cli is an error, not silently skipped. The flavor comes from `--help`
-(see docs/architecture.md, "Three llama-cli protocols") and is cached by path + mtime +
-size, since `--help` costs ~50 ms.
+bitnet.cpp build folders, runtimes built by `neuro-tui runtime install` (upstream first: for
+models any llama.cpp loads it is the reference build; bitnet.cpp's is chosen when the model
+needs it), then `llama-cli` / `llama-completion` on PATH. A path the user named explicitly
+(flag or env) that is not a working llama-cli is an error, not silently skipped. The flavor
+comes from `--help` (see docs/architecture.md, "Three llama-cli protocols") and is cached by
+path + mtime + size, since `--help` costs ~50 ms.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from neuro_tui import paths
-from neuro_tui.engine import runtime_build
+from neuro_tui.engine import bitnet_build, build_steps, runtime_build
 from neuro_tui.engine.events import Flavor
 from neuro_tui.errors import MissingError
 
@@ -76,8 +77,19 @@ def _save_cache(cache: dict) -> None:
 
 
 def inspect(path: Path, origin: str) -> Candidate:
+    """Classify the binary; a runtime we built names its pinned commits as its version
+    (bitnet.cpp's build reports "0 (unknown)")."""
+    candidate = _inspect(path.expanduser(), origin)
+    try:
+        built = json.loads((candidate.path.parent.parent / "runtime.json").read_text())
+    except (OSError, ValueError):
+        return candidate
+    pinned = bitnet_build.describe(built) if isinstance(built, dict) else ""
+    return replace(candidate, version=pinned) if pinned else candidate
+
+
+def _inspect(path: Path, origin: str) -> Candidate:
     """Run `--help`/`--version` once (cached) and classify the binary."""
-    path = path.expanduser()
     if not path.exists():
         return Candidate(path, origin, problem="does not exist")
     if path.is_dir() or not os.access(path, os.X_OK):
@@ -120,8 +132,8 @@ def candidate_paths(cli_flag: str | None = None, environ: dict[str, str] | None 
         found.append((Path(which), "llama-cli-bitnet on PATH", False))
     for folder in BITNET_BUILD_DIRS:
         found.append((folder.expanduser().absolute(), "bitnet.cpp build folder", False))
-    for spec in runtime_build.RUNTIMES.values():
-        root = runtime_build.install_dir(spec)
+    for spec in (*runtime_build.RUNTIMES.values(), bitnet_build.SPEC):
+        root = build_steps.install_dir(spec)
         if (root / "runtime.json").is_file():
             for target in spec.targets:
                 found.append((root / "bin" / target, f"runtime {spec.name}", False))
@@ -161,8 +173,8 @@ def choose(cli_flag: str | None = None, environ: dict[str, str] | None = None,
     if want == {Flavor.BITNET}:
         raise MissingError(
             "this model needs bitnet.cpp's llama-cli, and none was found",
-            hint="build bitnet.cpp (docs/bitnet.md), then set BITNET_CLI_PATH to its "
-            "build/bin/llama-cli",
+            hint="run `neuro-tui runtime install --flavor bitnet` (docs/bitnet.md), or set "
+            "BITNET_CLI_PATH to a bitnet.cpp build/bin/llama-cli",
         )
     raise MissingError("no llama-cli found",
                        hint="run `neuro-tui runtime install` or set BITNET_CLI_PATH")

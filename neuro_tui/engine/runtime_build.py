@@ -2,47 +2,39 @@
 
 PyPI is the one place every user (and our CI) can reach, and the sdist vendors a pinned
 llama.cpp, so no GitHub access is needed. The build is static so the binary runs from
-wherever we install it, and it lands in place atomically: an interrupted or failed build
-never leaves a runtime that looks installed.
+wherever we install it, and it lands in place atomically (engine/build_steps.py): an
+interrupted or failed build never leaves a runtime that looks installed. bitnet.cpp's
+build is engine/bitnet_build.py, on the same steps.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from neuro_tui import paths
+from neuro_tui.engine.build_steps import (
+    Progress,
+    RuntimeSpec,
+    build_dirs,
+    compile_targets,
+    install_atomically,
+    install_dir,
+    installed_binaries,
+    locked_build,
+    missing_extras,
+    quiet,
+    run_logged,
+)
 from neuro_tui.errors import MissingError, NeuroError
 from neuro_tui.models.store import sha256_file
 
-
-@dataclass(frozen=True)
-class RuntimeSpec:
-    flavor: str  # "old" or "new"
-    version: str  # llama-cpp-python version
-    sha256: str  # of the sdist
-    targets: tuple[str, ...]
-    extra_cmake: tuple[str, ...] = ()
-
-    @property
-    def name(self) -> str:
-        return f"{self.flavor}-{self.version}"
-
-    @property
-    def sdist_name(self) -> str:
-        return f"llama_cpp_python-{self.version}.tar.gz"
-
+__all__ = ["RUNTIMES", "RuntimeSpec", "build", "install_dir", "installed_binaries",
+           "missing_extras", "missing_build_tools", "fetch_sdist", "list_installed"]
 
 RUNTIMES: dict[str, RuntimeSpec] = {
     "old": RuntimeSpec(
@@ -50,6 +42,8 @@ RUNTIMES: dict[str, RuntimeSpec] = {
         "0.3.16",
         "34ed0f9bd9431af045bb63d9324ae620ad0536653740e9bb163a2e1fcb973be6",
         ("llama-cli",),
+        # the server engine and exact token counts look for these beside llama-cli
+        extras=("llama-server", "llama-tokenize"),
     ),
     "new": RuntimeSpec(
         "new",
@@ -59,28 +53,6 @@ RUNTIMES: dict[str, RuntimeSpec] = {
         ("-DLLAMA_USE_PREBUILT_UI=OFF",),
     ),
 }
-
-# phase, fraction 0..1 of that phase (or None), message
-Progress = Callable[[str, float | None, str], None]
-
-_PERCENT = re.compile(rb"^\[\s*(\d+)%\]")
-
-
-def _quiet(_phase: str, _fraction: float | None, _message: str) -> None:
-    pass
-
-
-def install_dir(spec: RuntimeSpec) -> Path:
-    return paths.runtime_root() / spec.name
-
-
-def installed_binaries(spec: RuntimeSpec) -> dict[str, Path]:
-    """The binaries of an installed runtime, or {} when it is not (completely) installed."""
-    root = install_dir(spec)
-    if not (root / "runtime.json").is_file():
-        return {}
-    found = {t: root / "bin" / t for t in spec.targets}
-    return found if all(os.access(p, os.X_OK) for p in found.values()) else {}
 
 
 def missing_build_tools() -> list[str]:
@@ -98,7 +70,7 @@ def missing_build_tools() -> list[str]:
     return problems
 
 
-def fetch_sdist(spec: RuntimeSpec, progress: Progress = _quiet) -> Path:
+def fetch_sdist(spec: RuntimeSpec, progress: Progress = quiet) -> Path:
     """Download the sdist into the cache (once) and check its pinned sha256."""
     cache = paths.cache_dir() / "sdist"
     cache.mkdir(parents=True, exist_ok=True)
@@ -126,62 +98,27 @@ def fetch_sdist(spec: RuntimeSpec, progress: Progress = _quiet) -> Path:
     return target
 
 
-def _run_logged(cmd: list[str], log: Path, on_line: Callable[[bytes], None]) -> None:
-    with log.open("ab") as sink:
-        sink.write(("$ " + " ".join(cmd) + "\n").encode())
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                sink.write(line)
-                on_line(line)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        if proc.wait() != 0:
-            raise NeuroError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}); see {log}")
-
-
-def build(spec: RuntimeSpec, *, jobs: int | None = None, progress: Progress = _quiet,
-          force: bool = False) -> dict[str, Path]:
+def build(spec: RuntimeSpec, *, jobs: int | None = None, progress: Progress = quiet,
+          force: bool = False, complete: bool = False) -> dict[str, Path]:
     """Build and install `spec`; returns {target: path}. A second call is instant.
 
-    A file lock makes a second process wait for the first one's build instead of
-    compiling the same thing again on the same cores.
+    `complete`: also rebuild an installed runtime that lacks one of `spec.extras` (the
+    CLI's `runtime install` and `setup` ask for that; the app and tests only need the
+    required targets and never start a rebuild for an extra).
     """
-    if not force and (done := installed_binaries(spec)):
-        progress("done", 1.0, f"{spec.name} already installed")
-        return done
-    if problems := missing_build_tools():
+    def is_done() -> dict[str, Path]:
+        if force or (complete and missing_extras(spec)):
+            return {}
+        return installed_binaries(spec)
+
+    if not is_done() and (problems := missing_build_tools()):
         raise MissingError("cannot build llama-cli: " + "; ".join(problems))
-    paths.runtime_root().mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(paths.runtime_root() / f".{spec.name}.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        progress("wait", None, f"another process is building {spec.name}; waiting")
-        lock.acquire()
-    try:
-        if not force and (done := installed_binaries(spec)):
-            progress("done", 1.0, f"{spec.name} already installed")
-            return done
-        return _build_locked(spec, jobs, progress)
-    finally:
-        lock.release()
+    return locked_build(spec, is_done, lambda: _build_locked(spec, jobs, progress), progress)
 
 
 def _build_locked(spec: RuntimeSpec, jobs: int | None, progress: Progress) -> dict[str, Path]:
     sdist = fetch_sdist(spec, progress)
-    work_root = paths.cache_dir() / "build"
-    work_root.mkdir(parents=True, exist_ok=True)
-    final = install_dir(spec)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=final.parent))
-    work = Path(tempfile.mkdtemp(prefix=f"{spec.name}-", dir=work_root))
-    log = final.parent / f"{spec.name}-build.log"
-    log.write_bytes(b"")
-    try:
+    with build_dirs(spec) as (work, staging, log):
         progress("extract", None, f"unpacking {sdist.name}")
         shutil.unpack_archive(str(sdist), str(work))
         source = work / f"llama_cpp_python-{spec.version}" / "vendor" / "llama.cpp"
@@ -189,36 +126,19 @@ def _build_locked(spec: RuntimeSpec, jobs: int | None, progress: Progress) -> di
         configure = ["cmake", "-B", str(build_dir), "-S", str(source), "-DCMAKE_BUILD_TYPE=Release",
                      "-DLLAMA_CURL=OFF", "-DBUILD_SHARED_LIBS=OFF", *spec.extra_cmake]
         progress("configure", None, "cmake configure")
-        _run_logged(configure, log, lambda line: None)
-        jobs = jobs or os.cpu_count() or 2
-        compile_cmd = ["cmake", "--build", str(build_dir), "--config", "Release", "-j", str(jobs),
-                       "--target", *spec.targets]
-
-        def on_line(line: bytes) -> None:
-            if match := _PERCENT.match(line):
-                text = line.decode(errors="replace").strip()
-                progress("compile", int(match.group(1)) / 100, text)
-
-        _run_logged(compile_cmd, log, on_line)
-        (staging / "bin").mkdir()
-        for target in spec.targets:
-            built = build_dir / "bin" / target
-            if not built.is_file():
-                raise NeuroError(f"build finished but {target} is missing; see {log}")
-            shutil.copy2(built, staging / "bin" / target)
-        manifest = {"flavor": spec.flavor, "llama_cpp_python": spec.version,
-                    "sdist_sha256": spec.sha256, "targets": list(spec.targets),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        (staging / "runtime.json").write_text(json.dumps(manifest, indent=2))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
-        progress("done", 1.0, f"installed {spec.name} in {final}")
-        return installed_binaries(spec)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(work, ignore_errors=True)
+        run_logged(configure, log)
+        built, seconds, failed = compile_targets(build_dir, spec, jobs=jobs, log=log,
+                                                 progress=progress)
+        info = {"flavor": spec.flavor, "llama_cpp_python": spec.version,
+                "sdist_sha256": spec.sha256, "build_seconds": seconds, "extras_failed": failed}
+        result = install_atomically(spec, staging, built, info)
+        progress("done", 1.0, f"installed {spec.name} in {install_dir(spec)}")
+        return result
 
 
 def list_installed() -> list[tuple[RuntimeSpec, dict[str, Path]]]:
-    return [(spec, bins) for spec in RUNTIMES.values() if (bins := installed_binaries(spec))]
+    """Installed runtimes, upstream and bitnet.cpp."""
+    from neuro_tui.engine import bitnet_build
+
+    specs = [*RUNTIMES.values(), bitnet_build.SPEC]
+    return [(spec, bins) for spec in specs if (bins := installed_binaries(spec))]
