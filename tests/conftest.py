@@ -77,6 +77,22 @@ def llama_completion_new() -> Path:
 
 
 @pytest.fixture(scope="session")
+def llama_cli_bitnet(shared_dir) -> Path:
+    """bitnet.cpp's llama-cli (404980e), built once from ../shared's pinned source archive."""
+    from neuro_tui.engine import bitnet_build, bitnet_source
+
+    os.environ.setdefault("NEURO_TUI_RUNTIME_DIR", str(_REAL_RUNTIME_ROOT))
+    archive = shared_dir / "bitnet-cpp" / bitnet_source.ARCHIVE_NAME
+    return bitnet_build.build(source=archive)["llama-cli"]
+
+
+@pytest.fixture(scope="session")
+def tiny_i2s(shared_dir) -> Path:
+    """A real BitNet b1.58 I2_S GGUF (2 layers, random ternary weights: garbage text)."""
+    return shared_dir / "models" / "tiny-bitnet-b1.58-i2_s.gguf"
+
+
+@pytest.fixture(scope="session")
 def smollm2() -> Path:
     from neuro_tui.models import smollm2 as smol
 
