@@ -1,0 +1,175 @@
+"""ServerSession: the chat over an OpenAI-compatible HTTP server (implements base.ChatSession).
+
+The second engine behind the same seam as LlamaSession (engine/session.py): same events,
+same states, same history. What differs, and why:
+- the conversation is the message list sent with every request (the server keeps no
+  chat state; llama-server's prompt cache, asked for with `cache_prompt`, makes turn N
+  cost only its new tokens: `last_timings["cache_n"]` says how many were reused);
+- token counts and rates are exact when the server reports them (llama-server `timings`,
+  OpenAI `usage`): TurnStats.tokens_exact is True then;
+- interrupt() closes the HTTP stream (llama-server stops generating when the client goes);
+- restart(recap=None) keeps the message list (nothing was lost: reconnect and go on);
+  restart(recap) starts a new list whose system prompt carries `recap` (the context policy);
+- errors arrive as SessionError with kind "connection" (server gone mid-answer), "hang",
+  "context", "auth", "model", "busy", "protocol" or "server"; state CRASHED means: call
+  restart() before the next ask(), exactly as on the pty.
+- a 429/503 before the first answer byte is retried `spec.retries` times with backoff;
+  each wait is announced with an EngineNotice event (and `notice`).
+If `launcher` is given (a LocalServer, engine/llama_server.py), start() spawns that
+llama-server and close() stops it: the server lives exactly as long as the chat.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from neuro_tui.engine.endpoint import ServerSpec
+from neuro_tui.engine.events import SessionState
+from neuro_tui.engine.server_info import ServerInfo, probe
+from neuro_tui.engine.session import Exchange
+from neuro_tui.engine.timing import LiveStats, ProcessProbe
+
+
+@dataclass(frozen=True)
+class EngineNotice:
+    """Something the user should read that is not an answer (e.g. "server busy, retrying")."""
+
+    message: str
+
+
+class ServerSession:
+    def __init__(self, spec: ServerSpec, launcher=None, pid: int | None = None):
+        self.spec = spec
+        self.launcher = launcher
+        self.stats = LiveStats(ctx_size=None)
+        self.history: list[Exchange] = []
+        self.warnings: list[str] = []
+        self.notice: str | None = None
+        self.info: ServerInfo | None = None
+        self.last_timings: dict | None = None  # llama-server's figures for the last turn
+        self.last_usage: dict | None = None
+        self.last_request: dict | None = None  # the last payload (no headers: no key)
+        self._pid = pid
+        self._client: httpx.AsyncClient | None = None
+        self._system = spec.params.system_prompt
+        self._first = 0  # history index the message list starts at (after a recap)
+        self._turn = 0
+        self._reader = None  # the running stream task
+        self._queue = None
+        self._probe = ProcessProbe(None)
+
+    # -- the seam's attributes -----------------------------------------------------------
+    @property
+    def state(self) -> SessionState:
+        return self.stats.state
+
+    @property
+    def log_path(self) -> Path | None:
+        return self.launcher.log_path if self.launcher else None
+
+    @property
+    def pid(self) -> int | None:
+        return self.launcher.pid if self.launcher else self._pid
+
+    @property
+    def url(self) -> str:
+        return self.spec.endpoint.display
+
+    def headers(self) -> dict[str, str]:
+        """Request headers; the key is read from the environment now, never stored."""
+        import os
+
+        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        self.stats.state = SessionState.LOADING
+        t0 = time.monotonic()
+        try:
+            if self.launcher is not None and not self.launcher.running:
+                await self.launcher.start()
+            if self._client is None:
+                local = self.spec.endpoint.local
+                self._client = httpx.AsyncClient(
+                    timeout=httpx.Timeout(self.spec.connect_timeout_s),
+                    trust_env=not local,  # a proxy must never carry a loopback chat away
+                    verify=True, follow_redirects=False)
+            self.info = await probe(self._client, self.spec.endpoint, self.headers(),
+                                    self.spec.model, self.spec.api_key_env)
+        except BaseException:
+            self.stats.state = SessionState.CRASHED
+            raise
+        self.stats.load_ms = (self.launcher.load_ms if self.launcher and self.launcher.load_ms
+                              else (time.monotonic() - t0) * 1000)
+        self.stats.ctx_size = self.info.ctx_size
+        self._probe = ProcessProbe(self.pid)
+        self._probe.sample(self.stats)
+        self.stats.state = SessionState.READY
+
+    async def restart(self, recap: str | None = None) -> None:
+        await self._stop_reader()
+        if recap is not None:
+            base = self.spec.params.system_prompt
+            self._system = f"{base}\n\n{recap}" if recap else base
+            self._first = len(self.history)
+        if self.launcher is not None and not self.launcher.alive():
+            await self.launcher.stop()
+        if self._client is not None:  # its pooled connections may point at a dead server
+            await self._client.aclose()
+            self._client = None
+        self.stats.state = SessionState.IDLE
+        await self.start()
+        self.notice = (f"reconnected to {self.url}; the model was given a recap of the "
+                       f"{len(self.history)} earlier turn(s)" if recap else
+                       f"reconnected to {self.url}; the conversation goes on")
+
+    async def close(self) -> None:
+        await self._stop_reader()
+        self.stats.state = SessionState.CLOSED
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self.launcher is not None:
+            await self.launcher.stop()
+
+    async def interrupt(self) -> None:
+        if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._queue:
+            from neuro_tui.engine.server_turn import STOP
+
+            await self._stop_reader()
+            self._queue.put_nowait(STOP)
+
+    async def _stop_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None and not reader.done():
+            reader.cancel()
+            try:
+                await reader
+            except BaseException:  # noqa: BLE001 - cancelled or failed: either way it is over
+                pass
+
+    def sample_process(self) -> None:
+        if self.stats.state not in (SessionState.GENERATING, SessionState.PREFILL):
+            self._probe.sample(self.stats)
+
+    # -- turns ---------------------------------------------------------------------------
+    def messages(self, text: str) -> list[dict[str, str]]:
+        """The whole conversation as the server reads it: system, earlier turns, `text`."""
+        out = [{"role": "system", "content": self._system}]
+        for item in self.history[self._first:]:
+            out.append({"role": "user", "content": item.user})
+            if item.answer:
+                out.append({"role": "assistant", "content": item.answer})
+        out.append({"role": "user", "content": text})
+        return out
+
+    async def ask(self, text: str):
+        from neuro_tui.engine.server_turn import run_turn
+
+        async for event in run_turn(self, text):
+            yield event
