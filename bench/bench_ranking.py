@@ -80,6 +80,11 @@ def fts5_search(conn: sqlite3.Connection, q: str, k: int = 10) -> list[str]:
     return [r[0] for r in rows]
 
 
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
 def subset(gold: golden.GoldenSet, parity: int) -> golden.GoldenSet:
     return golden.GoldenSet(gold.corpus, gold.package, gold.queries[parity::2])
 
@@ -101,17 +106,17 @@ def tune(local: LocalIndex, gold: golden.GoldenSet) -> None:
               f"MRR {held.mrr:.3f}")
 
 
-def latency(local: LocalIndex, gold: golden.GoldenSet, n: int = 300) -> list[float]:
+def latency(search, gold: golden.GoldenSet, n: int = 300) -> list[float]:
     rng = random.Random(14)
     words = [w for item in gold.queries for w in re.findall(r"[A-Za-z_]{4,14}", item.q)]
     queries = [g.q for g in gold.queries]
     queries += [" ".join(rng.sample(words, 2)) for _ in range(n - len(queries))]
     for q in queries[:20]:
-        local.search(q, 10)
+        search(q)
     out = []
     for q in queries:
         t0 = time.perf_counter()
-        local.search(q, 10)
+        search(q)
         out.append((time.perf_counter() - t0) * 1000)
     return out
 
@@ -147,10 +152,15 @@ def main() -> None:
     misses = [(g.q, r) for g, r in zip(gold.queries, now.ranks, strict=True) if r != 1]
     print("now, gold page not first: " + ("; ".join(f"{q!r} at {r or '>10'}" for q, r in misses)
                                           or "none"))
-    ms = latency(local, gold)
-    p99 = sorted(ms)[int(round(0.99 * (len(ms) - 1)))]
-    print(f"query latency (LocalIndex.search, top 10 with snippets, {len(ms)} queries): "
-          f"p50 {statistics.median(ms):.2f} ms  p99 {p99:.2f} ms")
+    ms = latency(lambda q: local.search(q, 10), gold)
+    before_ms = latency(lambda q: run_query(local.index, q, 20, weights=BEFORE), gold)
+    p99 = pct(ms, 99)
+    for name, values in (("now: LocalIndex.search", ms), ("before: flat BM25 top 20", before_ms)):
+        print(f"query latency {name:26s} p50 {statistics.median(values):.2f} ms  p99 "
+              f"{pct(values, 99):.2f} ms  (top 10 with snippets, {len(values)} queries)")
+    ratio = statistics.median(ms) / statistics.median(before_ms)
+    print(f"latency ratio now/before: p50 {ratio:.2f}x, p99 {p99 / pct(before_ms, 99):.2f}x; "
+          f"load avg now {os.getloadavg()[0]:.1f}")
     met = now.recall >= 0.95 and now.mrr >= 0.9 and p99 <= 10
     print(f"goal recall@5 >= 0.95, MRR >= 0.9, p99 <= 10 ms: {'met' if met else 'NOT met'}; "
           f"MRR ratio now/before {now.mrr / results['before (flat BM25)'].mrr:.2f}x, "

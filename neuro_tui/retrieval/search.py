@@ -15,8 +15,8 @@ from neuro_tui.retrieval import ranking, store
 from neuro_tui.textsafe import strip_controls
 
 SNIPPET_CHARS = 240
-POOL = 60  # passages ranked (at least 6 per hit asked for): finds other files, counts folds
-MAX_FOLDED = 5  # further passages of a file kept on its hit (all of them are counted)
+POOL = 50  # passages ranked (at least 6 per hit asked for): finds other files, counts folds
+MAX_FOLDED = 3  # further passages of a file kept on its hit (all of them are counted)
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,28 @@ class Hit:
     more_count: int = 0  # further passages of this file among the best POOL (more is capped)
 
 
-def run_query(index: tantivy.Index, user_query: str, limit: int, *,
-              weights: ranking.Weights = ranking.DEFAULT) -> list[Hit]:
-    """Passages of `index` (any index with the store's fields) best first; never raises
-    on input. Not diversified: see `diversify` for one hit per file."""
+def candidates(index: tantivy.Index, user_query: str, limit: int,
+               weights: ranking.Weights = ranking.DEFAULT):
+    """([(score, stored document)], snippet generator): ranked, before any snippet work."""
     if limit <= 0:
-        return []
+        return [], None
     searcher = index.searcher()
     built = ranking.build(index, searcher, user_query, weights)
     if built is None:
-        return []
+        return [], None
     ranked, bm25 = built
     result = searcher.search(ranked, limit=limit, count=False)
     generator = tantivy.SnippetGenerator.create(searcher, bm25, index.schema, "body")
     generator.set_max_num_chars(SNIPPET_CHARS)
-    return [_hit(searcher.doc(address), float(score), generator)
-            for score, address in result.hits]
+    return [(float(score), searcher.doc(address)) for score, address in result.hits], generator
+
+
+def run_query(index: tantivy.Index, user_query: str, limit: int, *,
+              weights: ranking.Weights = ranking.DEFAULT) -> list[Hit]:
+    """Passages of `index` (any index with the store's fields) best first; never raises
+    on input. Not diversified: see `diversify` for one hit per file."""
+    found, generator = candidates(index, user_query, limit, weights)
+    return [_hit(doc, score, generator) for score, doc in found]
 
 
 def _hit(doc: tantivy.Document, score: float, generator: tantivy.SnippetGenerator) -> Hit:
@@ -69,25 +75,29 @@ def _hit(doc: tantivy.Document, score: float, generator: tantivy.SnippetGenerato
                text=strip_controls(body), snippet=shown, highlights=spans, score=score)
 
 
-def diversify(hits: list[Hit], limit: int) -> list[Hit]:
-    """At most `limit` hits, each from a different file while other files match; further
-    passages of a file fold under its best one (`more`, `more_count`). When fewer files
-    match than `limit`, the best further passages fill the free places instead."""
-    firsts: dict[str, Hit] = {}
-    rest: list[Hit] = []
-    for hit in hits:
-        if hit.path not in firsts and len(firsts) < limit:
-            firsts[hit.path] = hit
+def fold(items: list, limit: int, path) -> list[tuple[object, list]]:
+    """(item, further items of its file) for at most `limit` items, each from a different
+    file (`path(item)`) while other files match. When fewer files match than `limit`, the
+    best further items fill the free places instead (with nothing folded under them)."""
+    firsts: dict[str, object] = {}
+    rest = []
+    for item in items:
+        if path(item) not in firsts and len(firsts) < limit:
+            firsts[path(item)] = item
         else:
-            rest.append(hit)
+            rest.append(item)
     spare = max(0, limit - len(firsts))
-    fill, folded = rest[:spare], rest[spare:]
-    by_file: dict[str, list[Hit]] = {}
-    for hit in folded:
-        by_file.setdefault(hit.path, []).append(hit)
-    out = [replace(first, more=tuple(by_file.get(path, [])[:MAX_FOLDED]),
-                   more_count=len(by_file.get(path, []))) for path, first in firsts.items()]
-    return out + fill
+    by_file: dict[str, list] = {}
+    for item in rest[spare:]:
+        by_file.setdefault(path(item), []).append(item)
+    return [(first, by_file.get(key, [])) for key, first in firsts.items()] + [
+        (item, []) for item in rest[:spare]]
+
+
+def diversify(hits: list[Hit], limit: int) -> list[Hit]:
+    """`fold` for ready hits: further passages go to `more` (capped), all are counted."""
+    return [replace(first, more=tuple(rest[:MAX_FOLDED]), more_count=len(rest))
+            for first, rest in fold(hits, limit, lambda h: h.path)]
 
 
 def _clean_fragment(fragment: str, ranges) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -120,9 +130,22 @@ class LocalIndex:
 
     def search(self, user_query: str, limit: int = 10) -> list[Hit]:
         """The best passage of each of the `limit` best files, further passages folded
-        under it; copies of the same text (e.g. identical files) shown once."""
+        under it; copies of the same text (e.g. identical files) shown once. Snippets are
+        made only for what is returned (the pool ranked to find files is much larger)."""
         self.index.reload()  # see the indexer's latest commit
-        return diversify(self.passages(user_query, max(POOL, 6 * limit)), limit)
+        found, generator = candidates(self.index, user_query, max(POOL, 6 * limit))
+        seen: set[str] = set()
+        unique = []
+        for score, doc in found:
+            body = doc.get_first("body") or ""
+            if body not in seen:
+                seen.add(body)
+                unique.append((score, doc))
+        out = []
+        for (score, doc), rest in fold(unique, limit, lambda item: item[1].get_first("path")):
+            more = tuple(_hit(d, s, generator) for s, d in rest[:MAX_FOLDED])
+            out.append(replace(_hit(doc, score, generator), more=more, more_count=len(rest)))
+        return out
 
     def passages(self, user_query: str, limit: int = 10) -> list[Hit]:
         """Best passages first, several per file allowed, copies of the same text once."""
