@@ -17,7 +17,7 @@ from neuro_tui.errors import EXIT_INTERRUPTED, NeuroError
 
 COMMAND_MODULES = [
     "setup", "ask", "chat", "model", "runtime", "index", "search", "sessions", "config",
-    "doctor", "serve",
+    "doctor", "serve", "engine",
 ]
 
 

@@ -42,8 +42,8 @@ def run_show(args: argparse.Namespace) -> int:
         return 0
     table = Table("setting", "value", "from", title=str(paths.config_file()))
     for setting in config_mod.SETTINGS:
-        table.add_row(f"{setting.section}.{setting.file_key}", escape(repr(cfg.values[setting.key])),
-                      escape(cfg.source[setting.key]))
+        table.add_row(f"{setting.section}.{setting.file_key}",
+                      escape(repr(cfg.values[setting.key])), escape(cfg.source[setting.key]))
     Console().print(table)
     return 0
 

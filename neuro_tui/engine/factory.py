@@ -1,0 +1,66 @@
+"""Config -> ChatSession: the one place that decides which engine answers.
+
+`[engine] kind = "llama-cli"` (default): a LlamaSession over a pty (launch.py finds the
+runtime and the model). `kind = "server"`: a ServerSession to `[engine] url`; with no url,
+to a server kept by `neuro-tui engine start --keep`, else to a llama-server started here
+for this chat (it stops with the chat). The chat core calls `build_session(config)` as its
+session factory.
+"""
+
+from __future__ import annotations
+
+from neuro_tui.config import Config
+from neuro_tui.engine.endpoint import Endpoint, ServerSpec, parse_url
+from neuro_tui.errors import UsageError
+
+KINDS = ("llama-cli", "server")
+
+
+def build_session(config: Config):
+    kind = config.engine
+    if kind not in KINDS:
+        raise UsageError(f"[engine] kind = {kind!r}: use one of {', '.join(KINDS)} "
+                         f"({config.source['engine']})")
+    if kind == "llama-cli":
+        from neuro_tui.engine.session import LlamaSession
+        from neuro_tui.launch import build_session_spec
+
+        return LlamaSession(build_session_spec(config))
+    return build_server_session(config)
+
+
+def server_spec(config: Config, endpoint: Endpoint) -> ServerSpec:
+    return ServerSpec(endpoint=endpoint, model=config.engine_model,
+                      api_key_env=config.api_key_env, params=config.generation_params())
+
+
+def build_server_session(config: Config):
+    """A ServerSession; nothing is contacted or spawned until start()."""
+    from neuro_tui.engine import llama_server
+    from neuro_tui.engine.server_engine import ServerSession
+
+    if config.engine_url:
+        endpoint = parse_url(config.engine_url, allow_remote=config.allow_remote)
+        kept = next((e for e in llama_server.recorded()
+                     if e["url"].rstrip("/") == endpoint.base), None)
+        return ServerSession(server_spec(config, endpoint), pid=kept["pid"] if kept else None)
+    if kept := llama_server.recorded():
+        entry = kept[-1]
+        return ServerSession(server_spec(config, parse_url(entry["url"])), pid=entry["pid"])
+    launcher = local_launcher(config)
+    return ServerSession(server_spec(config, parse_url(launcher.url)), launcher=launcher)
+
+
+def local_launcher(config: Config):
+    """A LocalServer for the configured model (not started)."""
+    from neuro_tui import paths
+    from neuro_tui.engine import llama_server
+    from neuro_tui.errors import MissingError
+    from neuro_tui.launch import needed_flavors, resolve_model_path
+
+    model = resolve_model_path(config)
+    if not model.is_file():
+        raise MissingError(f"model file {model} does not exist")
+    binary = llama_server.find_binary(config.llama_server, bitnet=bool(needed_flavors(model)))
+    return llama_server.LocalServer(binary, model, config.generation_params(),
+                                    log_dir=paths.logs_dir())

@@ -1,0 +1,231 @@
+"""A local llama-server: find it, start it on a free loopback port, wait for /health, stop it.
+
+Why llama-server and not our own server: it is the same pinned llama.cpp as llama-cli
+(built beside it by `runtime install`), it speaks the OpenAI API every other engine
+speaks, and it reports exact timings. It listens on 127.0.0.1 only, so nothing can reach
+it from off the machine. Servers kept with `engine start --keep` are recorded (pid, URL,
+model, log) in <data dir>/engines.json so `engine status/stop` and the app can find them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from neuro_tui import paths
+from neuro_tui.engine.params import GenerationParams
+from neuro_tui.errors import GenerationError, MissingError
+
+HOST = "127.0.0.1"
+
+
+def find_binary(configured: str = "", bitnet: bool = False) -> Path:
+    """`configured` (config llama_server / LLAMA_SERVER_PATH) if set, else the llama-server
+    of an installed runtime: bitnet.cpp's for BitNet models, upstream's first otherwise."""
+    if configured:
+        path = Path(configured).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise MissingError(f"llama-server not found or not executable: {path}")
+        return path
+    from neuro_tui.engine import runtime_build
+
+    found = [(spec.flavor, bins["llama-server"]) for spec, bins in runtime_build.list_installed()
+             if "llama-server" in bins]
+    found.sort(key=lambda item: (item[0] == "bitnet") != bitnet)
+    if bitnet:
+        found = [f for f in found if f[0] == "bitnet"]
+    if not found:
+        kind = "bitnet.cpp " if bitnet else ""
+        raise MissingError(f"no {kind}llama-server is installed",
+                           hint="neuro-tui runtime install"
+                           + (" --flavor bitnet" if bitnet else "")
+                           + ", or set LLAMA_SERVER_PATH")
+    return found[0][1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class LocalServer:
+    """One llama-server process serving `model` on 127.0.0.1:`port`."""
+
+    def __init__(self, binary: Path, model: Path, params: GenerationParams, *,
+                 port: int | None = None, log_dir: Path | None = None,
+                 ready_timeout_s: float = 300.0):
+        self.binary, self.model, self.params = Path(binary), Path(model), params
+        self.port = port or free_port()
+        self.ready_timeout_s = ready_timeout_s
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.log_path = (log_dir or paths.logs_dir()) / f"llama-server-{stamp}-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+        self.load_ms: float | None = None
+        self.keep = False  # True: outlives this process (engine start --keep)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def running(self) -> bool:
+        return self.alive()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def argv(self) -> list[str]:
+        p = self.params
+        argv = [str(self.binary), "-m", str(self.model), "--host", HOST, "--port", str(self.port),
+                "-c", str(p.ctx_size), "-t", str(p.threads), "-b", str(p.batch_size),
+                "-np", "1", "--alias", self.model.stem]
+        return [*argv, *p.extra_args]
+
+    async def start(self) -> None:
+        """Spawn and wait until /health says ok; MissingError/GenerationError with the log's
+        reason when it exits or does not get ready in time."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        _LIVE.append(self)
+        async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
+            while True:
+                if self.proc.poll() is not None:
+                    raise MissingError(f"llama-server exited ({self.proc.returncode}) before "
+                                       f"it was ready: {self.reason()}",
+                                       hint=f"log: {self.log_path}")
+                try:
+                    if (await client.get(f"{self.url}/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass  # not listening yet
+                if time.monotonic() - t0 > self.ready_timeout_s:
+                    await self.stop()
+                    raise GenerationError(f"llama-server was not ready after "
+                                          f"{self.ready_timeout_s:.0f} s",
+                                          hint=f"log: {self.log_path}")
+                await asyncio.sleep(0.1)
+        self.load_ms = (time.monotonic() - t0) * 1000
+
+    def reason(self) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "no log"
+        errors = [ln for ln in lines if "error" in ln.lower() or "failed" in ln.lower()]
+        return (errors or lines or ["no output"])[-1].strip()[:200]
+
+    async def stop(self) -> None:
+        """SIGTERM to its process group, SIGKILL after 5 s; always reaped. No-op if kept."""
+        if self.proc is None or self.keep:
+            return
+        if self.proc.poll() is None:
+            _signal_group(self.proc.pid, signal.SIGTERM)
+            for _ in range(50):
+                if self.proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                _signal_group(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+_LIVE: list[LocalServer] = []
+
+
+def _kill_leftovers() -> None:
+    """The app's own (not kept) servers go when it goes, even without close()."""
+    for server in _LIVE:
+        if not server.keep and server.alive():
+            _signal_group(server.pid, signal.SIGKILL)
+
+
+import atexit  # noqa: E402 - registered right after what it calls
+
+atexit.register(_kill_leftovers)
+
+
+# -- servers kept with `engine start --keep` ----------------------------------------------
+def registry_path() -> Path:
+    return paths.data_dir() / "engines.json"
+
+
+def _pid_alive(pid: int) -> bool:
+    """A llama-server with this pid runs (a reused pid of another program does not count)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE and "llama-server" in " ".join(
+            [proc.name(), *proc.cmdline()[:1]])
+    except (psutil.Error, ValueError):
+        return False
+
+
+def recorded() -> list[dict]:
+    """Kept servers that still run (dead entries are dropped from the file)."""
+    try:
+        entries = json.loads(registry_path().read_text())
+    except (OSError, ValueError):
+        return []
+    alive = [e for e in entries if isinstance(e, dict) and _pid_alive(int(e.get("pid", 0)))]
+    if len(alive) != len(entries):
+        _write(alive)
+    return alive
+
+
+def record(server: LocalServer) -> dict:
+    entry = {"pid": server.pid, "url": server.url, "model": str(server.model),
+             "binary": str(server.binary), "log": str(server.log_path),
+             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    _write([*[e for e in recorded() if e["pid"] != server.pid], entry])
+    return entry
+
+
+def forget(pid: int) -> None:
+    _write([e for e in recorded() if e["pid"] != pid])
+
+
+def _write(entries: list[dict]) -> None:
+    path = registry_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entries, indent=1))
+    os.replace(tmp, path)
+
+
+def stop_recorded(pid: int, timeout_s: float = 5.0) -> bool:
+    """SIGTERM a kept server (SIGKILL after `timeout_s`); False if it was not running."""
+    if not _pid_alive(pid):
+        forget(pid)
+        return False
+    _signal_group(pid, signal.SIGTERM)
+    end = time.monotonic() + timeout_s
+    while _pid_alive(pid) and time.monotonic() < end:
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        _signal_group(pid, signal.SIGKILL)
+    forget(pid)
+    return True
