@@ -10,8 +10,10 @@ on both sides), and the words found in source n's passages decide the mark:
 - not_found: (almost) none occur;
 - no_source: n is not a source number at all (the model made it up).
 
-Sources no sentence cites are listed as uncited. Everything returned is plain data (see
-/work/notes/grounding-api.md); `as_json()` is what `neuro-tui ask --json` prints.
+Sources no sentence cites are listed as uncited; a sentence with no [n] gets the source that
+supports it best, if any (small models often quote a source without citing it). Everything
+returned is plain data (see /work/notes/grounding-api.md); `as_json()` is what
+`neuro-tui ask --json` prints.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class Sentence:
     text: str  # as written, citation markers included
     start: int  # character offsets in the answer
     end: int
-    citations: tuple[Citation, ...]
+    citations: tuple[Citation, ...]  # one per [n] it carries (empty when it carries none)
+    suggested: Citation | None = None  # uncited sentences: the source that supports it best
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Grounding:
     sources: tuple[SourceMark, ...]  # every source, in number order
     unknown: tuple[int, ...]  # cited numbers that are not sources
     uncited: tuple[int, ...]  # source numbers no sentence cites
+    unattributed: tuple[Sentence, ...] = ()  # sentences with no [n] but content words
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -133,14 +137,18 @@ def mark(sentence_words: list[str], passages: list[set[str]]) -> tuple[str, floa
 def ground(answer: str, sources: Iterable | Mapping[int, Iterable[str]]) -> Grounding:
     """Marks for every [n] in `answer`; `sources` are context Sources or {n: [texts]}."""
     known = _source_words(sources)
-    sentences, unknown = [], []
+    sentences, unknown, loose = [], [], []
     cited: dict[int, list[str]] = {n: [] for n in known}
     for start, end in split_sentences(answer):
         text = answer[start:end]
         numbers = [int(n) for group in _CITE.findall(text) for n in re.split(r"[,;]", group)]
-        if not numbers:
-            continue
         content = words(_CITE.sub(" ", text))
+        lead = len(text) - len(text.lstrip())
+        span = (text.strip(), start + lead, start + len(text.rstrip()))
+        if not numbers:
+            if content:
+                loose.append(Sentence(*span, (), _best_source(content, known)))
+            continue
         marks = []
         for number in dict.fromkeys(numbers):
             if number not in known:
@@ -148,16 +156,26 @@ def ground(answer: str, sources: Iterable | Mapping[int, Iterable[str]]) -> Grou
                 marks.append(Citation(number, NO_SOURCE, 0.0, (), tuple(dict.fromkeys(content)),
                                       -1))
                 continue
-            verdict, share, matched, best = mark(content, known[number])
-            missing = tuple(w for w in dict.fromkeys(content) if w not in matched)
-            marks.append(Citation(number, verdict, share, tuple(matched), missing, best))
-            cited[number].append(verdict)
-        lead = len(text) - len(text.lstrip())
-        sentences.append(Sentence(text.strip(), start + lead, start + len(text.rstrip()),
-                                  tuple(marks)))
+            marks.append(_citation(number, content, known[number]))
+            cited[number].append(marks[-1].verdict)
+        sentences.append(Sentence(*span, tuple(marks)))
     order = (SUPPORTED, WEAK, NOT_FOUND)
     source_marks = tuple(SourceMark(n, len(v), min(v, key=order.index) if v else "uncited",
                                     v.count(SUPPORTED), v.count(WEAK), v.count(NOT_FOUND))
                          for n, v in sorted(cited.items()))
     return Grounding(tuple(sentences), source_marks, tuple(dict.fromkeys(unknown)),
-                     tuple(n for n, v in sorted(cited.items()) if not v))
+                     tuple(n for n, v in sorted(cited.items()) if not v), tuple(loose))
+
+
+def _citation(number: int, content: list[str], passages: list[set[str]]) -> Citation:
+    verdict, share, matched, best = mark(content, passages)
+    missing = tuple(w for w in dict.fromkeys(content) if w not in matched)
+    return Citation(number, verdict, share, tuple(matched), missing, best)
+
+
+def _best_source(content: list[str], known: dict[int, list[set[str]]]) -> Citation | None:
+    """For a sentence without [n]: the source supporting it best, None if none does."""
+    marks = [_citation(n, content, passages) for n, passages in sorted(known.items())]
+    order = (SUPPORTED, WEAK)
+    found = [m for m in marks if m.verdict in order]
+    return min(found, key=lambda m: (order.index(m.verdict), -m.score), default=None)

@@ -87,7 +87,18 @@ def test_plain_mapping_and_json_shape():
     result = ground("The Tessaly loop recycles water [1].", {1: ["Water is recycled by the "
                                                                 "Tessaly loop."]})
     data = json.loads(json.dumps(result.as_json()))
-    assert list(data) == ["sentences", "sources", "unknown", "uncited"]
+    assert list(data) == ["sentences", "sources", "unknown", "uncited", "unattributed"]
     assert data["sentences"][0]["citations"][0]["verdict"] == "supported"
     assert data["sources"][0] == {"number": 1, "cited": 1, "verdict": "supported",
                                   "supported": 1, "weak": 0, "not_found": 0}
+
+
+def test_sentences_without_a_number_get_the_source_that_supports_them():
+    answer = ("shlex.split honours quotes with shell-like syntax. "
+              "It was written on the moon by penguins. heapq merges sorted inputs [1].")
+    result = ground(answer, sources())
+    loose = {s.text: s.suggested for s in result.unattributed}
+    best = loose["shlex.split honours quotes with shell-like syntax."]
+    assert (best.number, best.verdict) == (3, "supported")
+    assert loose["It was written on the moon by penguins."] is None
+    assert [s.text for s in result.sentences] == ["heapq merges sorted inputs [1]."]

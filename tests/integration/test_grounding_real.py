@@ -1,0 +1,66 @@
+"""Grounding marks on a real answer: llama-cli 0.3.16 + SmolLM2 answers from a real index
+(a handbook next to real /usr/share/doc distractors), then each [n] is checked against the
+same Sources the prompt was built from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from neuro_tui.engine.events import AnswerText
+from neuro_tui.engine.params import Flavor, GenerationParams, SessionSpec
+from neuro_tui.engine.session import LlamaSession
+from neuro_tui.retrieval.grounding import ground
+from neuro_tui.retrieval.indexer import index_paths
+from neuro_tui.retrieval.pipeline import Retriever
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+HANDBOOK = """# Kestrel-9 station handbook
+
+## Crew
+
+The quartermaster of Kestrel-9 is Ottoline Vasquez-Brandt. She keeps the spare parts log.
+
+## Water recycling
+
+Water on Kestrel-9 is recycled by the Tessaly loop, which runs every six hours.
+"""
+QUESTION = "What does the quartermaster of Kestrel-9 keep?"
+
+
+async def real_answer(llama_cli_old: Path, smollm2: Path, prompt: str, logs: Path) -> str:
+    params = GenerationParams(threads=1, seed=42, temperature=0.0, max_tokens=80,
+                              ctx_size=2048)
+    session = LlamaSession(SessionSpec(binary=llama_cli_old, flavor=Flavor.OLD, model=smollm2,
+                                       params=params, hang_timeout_s=120, log_dir=logs))
+    await session.start()
+    try:
+        return "".join([e.text async for e in session.ask(prompt) if isinstance(e, AnswerText)])
+    finally:
+        await session.close()
+
+
+async def test_real_answer_gets_marks_from_its_sources(llama_cli_old, smollm2, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "kestrel.md").write_text(HANDBOOK)
+    distractors = [p for p in Path("/usr/share/doc/python3").glob("*") if p.is_file()]
+    index_paths(tmp_path / "index", [docs, *distractors])
+    ctx = Retriever(tmp_path / "index").context(QUESTION, ctx_size=2048, answer_tokens=80)
+    assert ctx.sources[0].location.endswith("kestrel.md:1")
+    answer = await real_answer(llama_cli_old, smollm2, ctx.prompt, tmp_path / "logs")
+    result = ground(answer, ctx.sources)
+    # SmolLM2-135M quotes its source but writes no [n] (seen on every question tried), so
+    # no source counts as cited; the sentence quoting the handbook is traced back to it.
+    assert "[" not in answer and result.sentences == (), answer
+    assert result.uncited == tuple(s.number for s in ctx.sources)
+    quoting = [s for s in result.unattributed if "spare parts log" in s.text]
+    assert quoting, answer
+    assert quoting[0].suggested.number == 1 and quoting[0].suggested.verdict == "supported"
+    assert {"quartermaster", "spare", "part", "log"} <= set(quoting[0].suggested.matched)
+    assert answer[quoting[0].start:quoting[0].end] == quoting[0].text
+    for sentence in result.unattributed:  # what it adds ("accessed from any computer with
+        if "comput" in sentence.text:  # an internet connection") is in no source
+            assert sentence.suggested is None or sentence.suggested.verdict != "supported"
