@@ -41,24 +41,38 @@ class Argv:
 
 
 @functools.lru_cache(maxsize=16)
-def _color_takes_value(binary: str, _stamp: tuple) -> bool:
+def _help_text(binary: str, _stamp: tuple) -> str:
     try:
         out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=20,
                              errors="replace")
     except (OSError, subprocess.SubprocessError):
-        return False
-    return "--color [on|off|auto]" in out.stdout + out.stderr
+        return ""
+    return out.stdout + out.stderr
+
+
+def _stamp(binary: Path) -> tuple:
+    try:
+        stat = binary.stat()
+        return (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return ()
 
 
 def color_args(binary: Path, flavor: Flavor) -> list[str]:
     if flavor is Flavor.NEW:
         return ["--color", "on"]
-    try:
-        stat = binary.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        stamp = ()
-    return ["--color", "on"] if _color_takes_value(str(binary), stamp) else ["--color"]
+    takes_value = "--color [on|off|auto]" in _help_text(str(binary), _stamp(binary))
+    return ["--color", "on"] if takes_value else ["--color"]
+
+
+def context_shift_args(binary: Path, flavor: Flavor) -> list[str]:
+    """Old protocol: keep chatting when the context is full. 0.3.16 and bitnet.cpp shift by
+    default; 0.3.36's llama-completion defaults to no shift and EXITS when the context
+    fills (seen in tests/integration/test_session_real.py), so ask for it where offered."""
+    if flavor is Flavor.NEW:
+        return []
+    return ["--context-shift"] if "--context-shift" in _help_text(str(binary),
+                                                                  _stamp(binary)) else []
 
 
 def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
@@ -73,7 +87,7 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
         argv += ["-cnv", "-sys", system] if system else ["-cnv"]
     elif system:
         argv += ["-sys", system]
-    argv += color_args(spec.binary, flavor)
+    argv += color_args(spec.binary, flavor) + context_shift_args(spec.binary, flavor)
     per_turn = flavor is Flavor.NEW and p.max_tokens > 0
     argv += ["-n", str(p.max_tokens if per_turn else -1)]
     argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
