@@ -1,24 +1,35 @@
-"""LlamaSession against the real llama-cli builds (old 0.3.16, new 0.3.36 chat CLI, and
-0.3.36 llama-completion) with SmolLM2-135M, one thread: what a user of the chat sees."""
+"""LlamaSession against the real llama-cli builds (old 0.3.16, new 0.3.36 chat CLI, 0.3.36
+llama-completion, and bitnet.cpp 404980e) with SmolLM2-135M, one thread: what a user of the
+chat sees. bitnet.cpp also runs the tiny I2_S BitNet model from ../shared/models."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import time
 
 import psutil
 import pytest
 
-from neuro_tui.engine.events import AnswerText, Flavor, SessionState, TurnStats
+from neuro_tui.engine.events import (
+    AnswerText,
+    ContextWarning,
+    Flavor,
+    SessionError,
+    SessionState,
+    TurnStats,
+)
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
 RUNTIMES = [("llama_cli_old", Flavor.OLD), ("llama_cli_new", Flavor.NEW),
-            ("llama_completion_new", Flavor.OLD)]
+            ("llama_completion_new", Flavor.OLD), ("llama_cli_bitnet", Flavor.BITNET)]
 
 
-@pytest.fixture(params=RUNTIMES, ids=["old", "new", "completion"])
+@pytest.fixture(params=RUNTIMES, ids=["old", "new", "completion", "bitnet"])
 def runtime(request):
     name, flavor = request.param
     return request.getfixturevalue(name), flavor
@@ -148,12 +159,13 @@ async def test_load_failure_says_why(llama_cli_old, tmp_path):
     assert s.state is SessionState.CRASHED and not s._proc.alive()
 
 
-def test_no_orphan_when_the_app_is_killed(llama_cli_old, smollm2, tmp_path):
-    """SIGKILL the Python process mid-answer: the pty closes, llama-cli gets SIGHUP."""
-    import signal
+def test_no_orphan_when_the_app_is_killed(runtime, smollm2, tmp_path):
+    """SIGKILL the Python process mid-answer: the pty closes, llama-cli gets SIGHUP (and
+    bitnet.cpp, which loops forever on a real EOF, must not survive it either)."""
     import subprocess
     import sys
-    import time
+
+    binary, flavor = runtime
 
     script = f"""
 import asyncio, os, sys
@@ -162,7 +174,7 @@ from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
 async def main():
-    s = LlamaSession(SessionSpec(binary=Path({str(llama_cli_old)!r}), flavor=Flavor.OLD,
+    s = LlamaSession(SessionSpec(binary=Path({str(binary)!r}), flavor=Flavor({flavor.value!r}),
         model=Path({str(smollm2)!r}), params=GenerationParams(threads=1, max_tokens=0),
         log_dir=Path({str(tmp_path)!r})))
     await s.start()
@@ -187,3 +199,89 @@ asyncio.run(main())
         time.sleep(0.05)
     alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     assert not alive, "llama-cli outlived the app"
+
+
+async def test_context_fills_up_warning_comes_before_it_wraps(session_for):
+    s = session_for(ctx_size=512, max_tokens=40)
+    await s.start()
+    warning = None
+    for i in range(1, 16):
+        _, events = await turn(s, f"Tell me one fact about the number {i}.")
+        if found := [e for e in events if isinstance(e, ContextWarning)]:
+            warning = found[0]
+            assert isinstance(events[-1], TurnStats), events[-1]  # that turn still completed
+            break
+        assert isinstance(events[-1], TurnStats), events[-1]  # nothing failed before it
+    assert warning is not None, s.stats
+    assert warning.ctx_size == 512 and 0.8 * 512 <= warning.ctx_used < 512
+    for _ in range(3):  # past the warning: old/bitnet drop old tokens, new refuses clearly
+        _, events = await turn(s, "And another fact, please.")
+        last = events[-1]
+        assert isinstance(last, TurnStats) or (isinstance(last, SessionError)
+                                               and last.kind == "context"), last
+        if isinstance(last, SessionError):
+            break
+    assert sum(isinstance(e, ContextWarning) for e in events) == 0  # warned once
+    await s.close()
+
+
+async def test_close_at_the_prompt_and_mid_answer_leaves_no_process(session_for):
+    s = session_for()
+    await s.start()
+    await turn(s, "Say hi.")
+    pid, t0 = s.pid, time.monotonic()
+    await s.close()
+    assert_gone(pid)
+    assert time.monotonic() - t0 < 5
+    s = session_for(max_tokens=0)
+    await s.start()
+    fragments = 0
+    async for event in s.ask("Write a very long story about a dragon who learns to code."):
+        fragments += isinstance(event, AnswerText)
+        if fragments == 5:
+            break
+    pid = s.pid
+    await s.close()
+    assert_gone(pid)
+
+
+async def test_killed_mid_answer_then_restart_with_recap(session_for):
+    s = session_for(max_tokens=40)
+    await s.start()
+    text, _ = await turn(s, "My name is Zorblat. Say hello to me.")
+    assert text.strip()
+    got, old_pid = [], s.pid
+    async for event in s.ask("Write a long story about the sea."):
+        got.append(event)
+        if sum(isinstance(e, AnswerText) for e in got) == 3 and psutil.pid_exists(old_pid):
+            os.kill(old_pid, signal.SIGKILL)
+    assert isinstance(got[-1], SessionError) and got[-1].kind == "crash", got[-1]
+    assert s.state is SessionState.CRASHED and s.history[-1].partial
+    assert_gone(old_pid)
+    await s.restart()
+    assert "recap of the 2 earlier turn(s)" in (s.notice or "")
+    assert "Zorblat" in s._system and s.pid != old_pid
+    text, events = await turn(s, "What is my name?")
+    assert text.strip() and isinstance(events[-1], TurnStats)
+    assert [h.user for h in s.history][-1] == "What is my name?" and len(s.history) == 3
+    await s.close()
+
+
+async def test_tiny_i2s_bitnet_model_keeps_turn_structure(llama_cli_bitnet, tiny_i2s, tmp_path):
+    """Random ternary weights: the text is garbage, but every turn must end cleanly."""
+    params = GenerationParams(threads=1, seed=42, temperature=0.7, max_tokens=16, ctx_size=1024)
+    s = LlamaSession(SessionSpec(binary=llama_cli_bitnet, flavor=Flavor.BITNET, model=tiny_i2s,
+                                 params=params, hang_timeout_s=60, log_dir=tmp_path / "logs"))
+    await s.start()
+    try:
+        for i, question in enumerate(["Hello!", "What is 2+2?", "Bye."], 1):
+            text, events = await turn(s, question)
+            stats = events[-1]
+            assert isinstance(stats, TurnStats) and stats.turn == i, events[-1]
+            assert stats.stop_reason in ("eos", "max_tokens") and stats.tokens <= 16
+            assert "\x1b" not in text and s.state is SessionState.READY
+        assert [h.user for h in s.history] == ["Hello!", "What is 2+2?", "Bye."]
+    finally:
+        pid = s.pid
+        await s.close()
+    assert_gone(pid)
