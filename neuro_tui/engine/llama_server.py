@@ -122,6 +122,19 @@ class LocalServer:
                 await asyncio.sleep(0.1)
         self.load_ms = (time.monotonic() - t0) * 1000
 
+    async def ensure(self) -> None:
+        """Running and answering /health, else (re)started: a server that was killed may
+        not be reaped yet when its connection drops, so poll() alone cannot tell."""
+        if self.alive():
+            try:
+                async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
+                    if (await client.get(f"{self.url}/health")).status_code == 200:
+                        return
+            except httpx.TransportError:
+                pass
+        await self.stop()
+        await self.start()
+
     def reason(self) -> str:
         try:
             lines = self.log_path.read_text(errors="replace").splitlines()

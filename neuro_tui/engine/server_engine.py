@@ -42,6 +42,8 @@ class EngineNotice:
 
 
 class ServerSession:
+    keeps_history = True  # restart(None) loses nothing: the message list is the memory
+
     def __init__(self, spec: ServerSpec, launcher=None, pid: int | None = None):
         self.spec = spec
         self.launcher = launcher
@@ -117,8 +119,8 @@ class ServerSession:
             base = self.spec.params.system_prompt
             self._system = f"{base}\n\n{recap}" if recap else base
             self._first = len(self.history)
-        if self.launcher is not None and not self.launcher.alive():
-            await self.launcher.stop()
+        if self.launcher is not None:
+            await self.launcher.ensure()
         if self._client is not None:  # its pooled connections may point at a dead server
             await self._client.aclose()
             self._client = None
