@@ -44,3 +44,20 @@ def test_bitnet_build_folder_is_searched(tmp_path, monkeypatch, llama_cli_old):
     (folder / "llama-cli").symlink_to(llama_cli_old)
     assert discovery.choose(environ={"PATH": ""}).origin == "bitnet.cpp build folder"
     assert os.path.samefile(discovery.choose(environ={"PATH": ""}).path, llama_cli_old)
+
+
+def test_bitnet_runtime_is_classified_with_its_pinned_commits(llama_cli_bitnet):
+    """bitnet.cpp's build says "version: 0 (unknown)": the runtime names its commits."""
+    found = discovery.inspect(llama_cli_bitnet, "t")
+    assert found.flavor is Flavor.BITNET
+    assert found.version == "bitnet.cpp 404980e (llama.cpp 40ed0f2)"
+
+
+def test_bitnet_model_gets_the_bitnet_runtime(tmp_path, monkeypatch, llama_cli_bitnet,
+                                              llama_cli_old):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    chosen = discovery.choose(environ={"PATH": ""}, want={Flavor.BITNET})
+    assert (chosen.origin, chosen.path) == ("runtime bitnet-404980e", llama_cli_bitnet)
+    # any-llama.cpp models keep the upstream build (faster here; the reference runtime)
+    assert discovery.choose(environ={"PATH": ""}).origin == "runtime old-0.3.16"
