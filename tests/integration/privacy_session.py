@@ -2,9 +2,12 @@
 
     python -m tests.integration.privacy_session OUT.json tui "question"
     python -m tests.integration.privacy_session OUT.json cli ask "question"
+    python -m tests.integration.privacy_session OUT.json engine "question"
 
 `tui` drives the real app (create_app, real LlamaSession and llama-cli) through Textual's
-Pilot; `cli` calls the CLI entry with the given arguments. Configuration comes from the
+Pilot; `cli` calls the CLI entry with the given arguments; `engine` asks through
+engine/factory.build_session (the server engine with NEURO_TUI_ENGINE=server: a local
+llama-server, or NEURO_TUI_ENGINE_URL). Configuration comes from the
 NEURO_TUI_* environment. A Python audit hook records every socket.connect made in this
 process (strace -f sees those too, plus llama-cli's and any other child's).
 
@@ -61,6 +64,23 @@ async def _tui(question: str) -> dict:
     return {"answer": answer, "sources": list(dict.fromkeys(sources))}
 
 
+async def _engine(question: str) -> dict:
+    from neuro_tui import config as config_mod
+    from neuro_tui.engine.factory import build_session
+    from neuro_tui.errors import NeuroError
+
+    try:
+        session = build_session(config_mod.load({}))
+    except NeuroError as error:
+        return {"refused": str(error)}
+    await session.start()
+    try:
+        answer = "".join([getattr(e, "text", "") async for e in session.ask(question)])
+    finally:
+        await session.close()
+    return {"answer": answer, "url": getattr(session, "url", None)}
+
+
 async def _until(pilot, predicate, timeout: float) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
@@ -81,6 +101,8 @@ def main() -> int:
     if mode == "tui":
         result = asyncio.run(_tui(rest[0]))
         code = 0 if "error" not in result else 1
+    elif mode == "engine":
+        result, code = asyncio.run(_engine(rest[0])), 0
     else:
         from neuro_tui.cli import main as cli_main
 
