@@ -1,4 +1,5 @@
-"""`neuro-tui ask` as a script uses it: real llama-cli 0.3.16 + SmolLM2, real Tantivy index."""
+"""`neuro-tui ask` as a script uses it: real llama-cli (0.3.16, and bitnet.cpp) + SmolLM2,
+real Tantivy index."""
 
 import json
 import os
@@ -17,9 +18,17 @@ def ask(*args, stdin=None, env=None):
         env={**os.environ, **(env or {})})
 
 
-@pytest.fixture
-def real_cli(llama_cli_old, smollm2):
-    return ["--cli", str(llama_cli_old), "--model", str(smollm2)]
+@pytest.fixture(params=["llama_cli_old", "llama_cli_bitnet"], ids=["old", "bitnet"])
+def real_cli(request, smollm2):
+    return ["--cli", str(request.getfixturevalue(request.param)), "--model", str(smollm2)]
+
+
+def test_tiny_bitnet_model_answers_through_bitnet_cpp(llama_cli_bitnet, tiny_i2s):
+    """No --cli: discovery finds the bitnet.cpp runtime because the model needs it."""
+    result = ask("Hello!", "--json", "--max-tokens", "8", "--model", str(tiny_i2s))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert 0 < data["timing"]["tokens"] <= 8 and data["timing"]["load_ms"] > 0
 
 
 def test_answer_on_stdout_timing_on_stderr(real_cli):

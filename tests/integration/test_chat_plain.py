@@ -19,10 +19,12 @@ def _cmd(cli, model, *extra):
             "--cli", str(cli), "--threads", "1", "--seed", "42", *extra]
 
 
-def test_lines_in_answers_out_with_timing_json(llama_cli_old, smollm2, tmp_path):
+@pytest.mark.parametrize("cli", ["llama_cli_old", "llama_cli_bitnet"], ids=["old", "bitnet"])
+def test_lines_in_answers_out_with_timing_json(request, cli, smollm2, tmp_path):
     timing = tmp_path / "t.jsonl"
     out = subprocess.run(
-        _cmd(llama_cli_old, smollm2, "--max-tokens", "20", "--timing-json", str(timing)),
+        _cmd(request.getfixturevalue(cli), smollm2, "--max-tokens", "20", "--timing-json",
+             str(timing)),
         input="What is the capital of France?\nA message on two \\\nlines.\n",
         capture_output=True, text=True, timeout=150)
     assert out.returncode == 0, out.stderr
@@ -34,8 +36,12 @@ def test_lines_in_answers_out_with_timing_json(llama_cli_old, smollm2, tmp_path)
     assert rows[1]["ttft_ms"] > 0 and rows[1]["tokens"] <= 20 and rows[0]["ctx_size"] == 4096
 
 
-def test_ctrl_c_stops_the_answer_then_eof_exits(llama_cli_new, smollm2):
-    proc = subprocess.Popen(_cmd(llama_cli_new, smollm2, "--max-tokens", "0"),
+@pytest.mark.parametrize("cli", ["llama_cli_new", "llama_cli_bitnet"], ids=["new", "bitnet"])
+def test_ctrl_c_stops_the_answer_then_eof_exits(request, cli, smollm2):
+    """On bitnet.cpp, EOF on our stdin must still end llama-cli (it loops on a real EOF)."""
+    binary = request.getfixturevalue(cli)
+    started = time.time()
+    proc = subprocess.Popen(_cmd(binary, smollm2, "--max-tokens", "0"),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     proc.stdin.write("Write a very long story about a dragon who learns to code.\n")
@@ -54,3 +60,10 @@ def test_ctrl_c_stops_the_answer_then_eof_exits(llama_cli_new, smollm2):
     proc.stdin.close()
     assert proc.wait(timeout=120) == 0
     assert "answer stopped" in proc.stderr.read()
+    import psutil
+
+    time.sleep(0.5)
+    left = [p for p in psutil.process_iter(["exe", "create_time", "ppid", "status"])
+            if p.info["exe"] == str(binary) and p.info["create_time"] >= started - 1
+            and p.info["ppid"] == 1 and p.info["status"] != psutil.STATUS_ZOMBIE]
+    assert left == []  # no orphaned llama-cli
