@@ -47,8 +47,9 @@ class Pane:
         raise AssertionError(f"{pattern!r} not on screen after {timeout}s:\n{self.screen()}")
 
 
-@pytest.fixture
-def app_pane(llama_cli_old, smollm2, isolated_dirs):
+@pytest.fixture(params=["llama_cli_old", "llama_cli_bitnet"], ids=["old", "bitnet"])
+def app_pane(request, smollm2, isolated_dirs):
+    llama_cli = request.getfixturevalue(request.param)
     if not shutil.which("tmux"):
         pytest.skip("tmux not installed")
     name = f"neuro-tui-test-{os.getpid()}"
@@ -58,7 +59,7 @@ def app_pane(llama_cli_old, smollm2, isolated_dirs):
             "NEURO_TUI_CTX_SIZE": "2048", "TERM": "xterm-256color"}
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     command = (f"env {exports} {VENV_BIN / 'neuro-tui'} --model {shlex.quote(str(smollm2))} "
-               f"--cli {shlex.quote(str(llama_cli_old))}")
+               f"--cli {shlex.quote(str(llama_cli))}")
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", command)
     pane = Pane(name)
     yield pane
