@@ -17,8 +17,12 @@ from neuro_tui.retrieval.chunking import chunk_text
 from neuro_tui.retrieval.search import Hit, run_query
 from neuro_tui.retrieval.web.extract import ExtractedPage, extract_pages
 from neuro_tui.retrieval.web.fetch import FetchedPage, FetchLimits, fetch_all
-from neuro_tui.retrieval.web.guard import AddressGuard
-from neuro_tui.retrieval.web.provider import SearchProvider, WebSearchUnavailable
+from neuro_tui.retrieval.web.guard import AddressGuard, guard_from_config
+from neuro_tui.retrieval.web.provider import (
+    SearchProvider,
+    WebSearchUnavailable,
+    provider_from_config,
+)
 from neuro_tui.textsafe import one_line
 
 
@@ -39,6 +43,13 @@ class WebRetriever:
         self.limits = limits or FetchLimits()
         self.extract_timeout = extract_timeout
         self.cache: dict[str, ExtractedPage] = {}
+
+    @classmethod
+    def from_config(cls, config) -> WebRetriever:
+        """`[web] provider`, `searxng_url` and `allow_private_hosts`: one guard for the
+        search request and every page fetched."""
+        guard = guard_from_config(config)
+        return cls(provider_from_config(config, guard), guard=guard)
 
     def pages_for(self, question: str, results: int) -> WebOutcome:
         outcome = WebOutcome()
