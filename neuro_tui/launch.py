@@ -70,10 +70,21 @@ def build_session_spec(config: Config) -> SessionSpec:
         raise MissingError(f"model file {model} does not exist")
     candidate = choose_runtime(config, model)
     assert candidate.flavor is not None
-    return SessionSpec(
+    spec = SessionSpec(
         binary=candidate.path,
         flavor=candidate.flavor,
         model=model,
         params=config.generation_params(),
         log_dir=paths.logs_dir(),
     )
+    return tuned(spec, config, measure=False)
+
+
+def tuned(spec: SessionSpec, config: Config, *, measure: bool) -> SessionSpec:
+    """The threads measured for this llama-cli + model (engine/tune.py) where the config
+    leaves them automatic; with `measure` (and auto_tune on), measure first if never done."""
+    from neuro_tui.engine import tune
+
+    threads, batch = int(config.threads), int(config.threads_batch)
+    tuning = tune.for_spec(spec, threads, batch, measure=measure and config.auto_tune)
+    return tune.apply(spec, tuning, auto_threads=not threads, auto_batch=not batch)

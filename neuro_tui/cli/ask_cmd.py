@@ -89,13 +89,11 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
     if args.verbose:
         print(f"model: {spec.model}\nllama-cli: {spec.binary} ({spec.flavor.value})",
               file=sys.stderr)
-    prompt, sources, notes = question, [], []
+    prompt, sources, notes, plan = question, [], [], None
     retriever = Retriever.from_config(cfg)
     if retriever.enabled:
-        context = await asyncio.to_thread(
-            retriever.context, question, ctx_size=cfg.ctx_size,
-            answer_tokens=cfg.max_tokens or 512, system_prompt=cfg.system_prompt)
-        prompt, sources, notes = context.prompt, context.sources, context.notes
+        spec, plan = await asyncio.to_thread(_plan, retriever, question, cfg, spec)
+        prompt, sources, notes = plan.prompt, plan.sources, plan.notes
     for note in notes:
         print(f"neuro-tui: {strip_controls(note)}", file=sys.stderr)
     session = LlamaSession(spec)
@@ -118,7 +116,35 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
     finally:
         await session.close()
     return {"answer": "".join(parts).strip(), "sources": sources, "stats": stats,
-            "notes": notes, "model": str(spec.model)}
+            "notes": notes, "model": str(spec.model), "plan": plan}
+
+
+def _plan(retriever, question: str, cfg: config_mod.Config, spec):
+    """Sources sized by prefill time (retrieval/prefill.py); the first cited question on a
+    new llama-cli + model measures its prompt speed once (engine/tune.py)."""
+    from neuro_tui.engine import tune
+    from neuro_tui.launch import tuned
+    from neuro_tui.retrieval.prefill import plan_turn
+
+    threads, batch = int(cfg.threads), int(cfg.threads_batch)
+    if cfg.auto_tune and tune.cached(spec.binary, spec.model, threads, batch) is None:
+        print("neuro-tui: measuring this model's prompt speed once (a few seconds; "
+              "`neuro-tui runtime tune` to redo)", file=sys.stderr)
+        spec = tuned(spec, cfg, measure=True)
+    plan = plan_turn(retriever, question, spec=spec,
+                     tuning=tune.for_spec(spec, threads, batch),
+                     prefill_seconds=cfg.prefill_seconds, ctx_size=cfg.ctx_size,
+                     answer_tokens=cfg.max_tokens or 512, system_prompt=cfg.system_prompt)
+    return spec, plan
+
+
+def _plan_json(plan) -> dict | None:
+    if plan is None:
+        return None
+    return {"prompt_tokens": plan.prompt_tokens, "source_tokens": plan.source_tokens,
+            "budget_tokens": plan.budget_tokens, "expected_s": round(plan.expected_seconds, 3),
+            "rate_tok_s": plan.rate_tok_s, "rate_measured": plan.rate_measured,
+            "exact_tokens": plan.exact_tokens}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
                          "passage": s.passages[0].text if s.passages else ""}
                         for s in result["sources"]],
             "notes": result["notes"], "timing": stats.as_json() if stats else None,
+            "prefill": _plan_json(result["plan"]),
         }, ensure_ascii=False))
         return 0
     if args.stream:
@@ -148,4 +175,8 @@ def run(args: argparse.Namespace) -> int:
         estimate = "" if stats.tokens_exact else " (estimated)"
         print(f"load {stats.load_ms or 0:.0f} ms | TTFT {stats.ttft_ms or 0:.0f} ms | "
               f"{stats.tokens} tokens{estimate} | {stats.tok_s or 0:.1f} tok/s", file=sys.stderr)
+        if plan := result["plan"]:
+            print(f"sources: {plan.source_tokens} prompt tokens (budget {plan.budget_tokens}), "
+                  f"expected prefill {plan.expected_seconds:.2f} s at {plan.rate_tok_s:.0f} "
+                  "tok/s", file=sys.stderr)
     return 0

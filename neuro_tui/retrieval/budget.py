@@ -26,11 +26,24 @@ from neuro_tui.retrieval.context import (
     render_prompt,
 )
 from neuro_tui.retrieval.search import Hit
-from neuro_tui.retrieval.windows import Window, best_window, near_duplicate, query_terms, shingles
+from neuro_tui.retrieval.windows import (
+    MAX_WINDOW_CHARS,
+    MIN_WINDOW_CHARS,
+    Window,
+    best_window,
+    near_duplicate,
+    query_terms,
+    shingles,
+)
 from neuro_tui.textsafe import strip_controls
 
 MAX_CANDIDATES = 16  # windows tokenized per packing
 TEMPLATE_TOKENS = 12  # chat template around one user message (ChatML: 10 on SmolLM2)
+FRAME_TOKENS = 45  # the instruction and "Question: " (44 SmolLM2 tokens)
+HEADER_TOKENS = 15  # "[n] title (file:line)"
+WINDOWS_PER_BUDGET = 4
+TITLE_CHARS = 60
+SMALLEST_WINDOW_CHARS = 160  # one sentence with the matched words
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ class Candidate:
 
     @property
     def header(self) -> str:
-        return f"[00] {self.hit.title} ({strip_controls(self.hit.path)}:{self.hit.line_start})"
+        return f"[00] {short_title(self.hit.title)} ({short_location(self.hit.path, 99999)})"
 
 
 @dataclass(frozen=True)
@@ -57,14 +70,44 @@ class Packed:
     notes: list[str] = field(default_factory=list)
 
 
-def candidates(question: str, local: list[Hit], web: list[Hit]) -> tuple[list[Candidate], int]:
+def short_title(title: str) -> str:
+    """Titles like "json — JSON encoder and decoder — Python 3.11.2 documentation" cost ~20
+    tokens per source: the model needs the first part only (the pane shows the rest)."""
+    title = " ".join(title.split())
+    head = title.rsplit(" — ", 1)[0] if title.count(" — ") >= 2 else title
+    return head if len(head) <= TITLE_CHARS else head[:TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def short_location(path: str, line: int) -> str:
+    """The file name (or host/page of a URL) and line: the full path is in the sources pane."""
+    shown = strip_controls(path)
+    if "://" in shown:
+        return shown if len(shown) <= 60 else shown[:59] + "…"
+    name = shown.rsplit("/", 1)[-1]
+    return f"{name}:{line}" if line else name
+
+
+def window_chars(budget_tokens: int, chars_per_token: float = 4.0) -> int:
+    """Window size so that about three sources fit the budget (clamped to 160-560 chars):
+    a small budget still shows several pages, a large one whole paragraphs."""
+    per_window = (budget_tokens - FRAME_TOKENS) / WINDOWS_PER_BUDGET - HEADER_TOKENS
+    return int(min(MAX_WINDOW_CHARS, max(SMALLEST_WINDOW_CHARS, per_window * chars_per_token)))
+
+
+def candidates(question: str, local: list[Hit], web: list[Hit],
+               max_chars: int = MAX_WINDOW_CHARS) -> tuple[list[Candidate], int]:
     """Best-first windows, one per passage, duplicates and near-duplicates removed."""
     terms = query_terms(question)
     kept: list[Candidate] = []
     prints: list[frozenset] = []
     duplicates = 0
-    for origin, hit, norm in _ranked(list(local), list(web)):
-        window = best_window(hit.text, terms)
+    ranked = _ranked(list(local), list(web))
+    top = {origin: max((h.score for o, h, _ in ranked if o == origin), default=1.0) or 1.0
+           for origin in ("local", "web")}
+    folded = sorted(((o, m, m.score / top[o]) for o, h, _ in ranked for m in h.more),
+                    key=lambda item: -item[2])  # further passages of a file: after all files
+    for origin, hit, norm in ranked + folded:
+        window = best_window(hit.text, terms, max_chars, min(MIN_WINDOW_CHARS, max_chars * 3 // 5))
         if not window.text:
             continue
         mark = shingles(window.text)
@@ -83,7 +126,7 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
     """Windows best-first while instruction + headers + windows fit `budget_tokens` (and the
     context room `ctx_tokens`); the first window is kept even when it alone is over budget."""
     question = question.strip()
-    found, duplicates = candidates(question, local, web)
+    found, duplicates = candidates(question, local, web, window_chars(budget_tokens))
     frame = f"{INSTRUCTION}\n\nQuestion: "
     counts = counter.count_many([frame, question] + [c.header for c in found]
                                 + [c.window.text for c in found])
@@ -108,7 +151,7 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
             break
     sources = _sources(chosen)
     notes = list(notes or []) + _missing_files(sources)
-    prompt = render_prompt(question, sources)
+    prompt = render_prompt(question, sources, short=True)
     source_tokens = used if sources else 0
     context = Context(question, prompt, sources, source_tokens + question_tokens, notes)
     return Packed(context, source_tokens, question_tokens, budget_tokens, counter.exact,

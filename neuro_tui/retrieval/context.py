@@ -122,8 +122,15 @@ def _source(number: int, origin: str, items: list[tuple[Hit, float]]) -> Source:
                   best.line_start if origin == "local" else 0, round(norm, 4), passages)
 
 
-def render_prompt(question: str, sources: list[Source]) -> str:
+def render_prompt(question: str, sources: list[Source], *, short: bool = False) -> str:
+    """`short` headers (retrieval/budget.py): the title's first part and the file name."""
     if not sources:
         return question
-    blocks = [f"[{s.number}] {s.title} ({s.location})\n{s.passage}" for s in sources]
+    if short:
+        from neuro_tui.retrieval.budget import short_location, short_title
+
+        blocks = [f"[{s.number}] {short_title(s.title)} ({short_location(s.path, s.line_start)})"
+                  f"\n{s.passage}" for s in sources]
+    else:
+        blocks = [f"[{s.number}] {s.title} ({s.location})\n{s.passage}" for s in sources]
     return f"{INSTRUCTION}\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
