@@ -22,6 +22,13 @@ Field by field (llama-server / Ollama / vLLM):
   when streaming it may come as an event in a 200 stream / (Ollama truncates) / 400 "This
   model's maximum context length is N tokens. However, you requested ...".
 
+Seen on the real llama-server 0.3.16 (llama.cpp b1-4227c9b, 2026-12-01): first chunk delta
+{"role": "assistant", "content": null}, `usage` and `timings` (prompt_n, prompt_ms,
+prompt_per_second, predicted_n, predicted_ms, predicted_per_second; no cache_n: cached
+tokens show as prompt_n < usage.prompt_tokens) in the finish_reason chunk, then [DONE];
+`/v1/models` owned_by "llamacpp"; a prompt longer than -c 256 was truncated to fit
+(prompt_tokens 226), not refused: that version never sends the context error.
+
 Sources:
 - llama-server usage+timings in the final finish_reason chunk: github.com/ggml-org/llama.cpp
   issue #15443; exceed_context_size_error fields: llama.cpp PR #15780; sent as an event with

@@ -62,16 +62,12 @@ async def probe(client: httpx.AsyncClient, endpoint: Endpoint, headers: dict[str
         listing = await fetch_json(client, f"{endpoint.api}/models", headers) or {}
         props = await fetch_json(client, f"{endpoint.base}/props", headers) \
             if endpoint.base else None
-    except httpx.ConnectError as error:
-        raise NetworkError(f"no server answers at {where} ({_reason(error)})",
-                           hint="start one with `neuro-tui engine start`"
-                           if endpoint.local else None) from None
     except httpx.TimeoutException:
         raise NetworkError(f"the server at {where} did not answer in time") from None
     except ApiError as error:
         raise refusal(error, where, key_env) from None
     except httpx.TransportError as error:
-        raise NetworkError(f"cannot talk to the server at {where}: {_reason(error)}") from None
+        raise transport_failure(error, where, endpoint.local) from None
     entries = [e for e in listing.get("data") or listing.get("models") or []
                if isinstance(e, dict)]
     info = ServerInfo(kind=_kind(entries, props))
@@ -92,6 +88,17 @@ async def probe(client: httpx.AsyncClient, endpoint: Endpoint, headers: dict[str
     return info
 
 
+def transport_failure(error: httpx.TransportError, where: str, local: bool) -> NetworkError:
+    """One line for a server that cannot be reached: certificate, refused, or other."""
+    if problem := _cert_problem(error):
+        return NetworkError(f"the TLS certificate of {where} could not be verified ({problem})",
+                            hint="a private CA's certificate goes in SSL_CERT_FILE")
+    if isinstance(error, httpx.ConnectError):
+        return NetworkError(f"no server answers at {where} ({_reason(error)})",
+                            hint="start one with `neuro-tui engine start`" if local else None)
+    return NetworkError(f"cannot talk to the server at {where}: {_reason(error)}")
+
+
 def refusal(error: ApiError, where: str, key_env: str):
     """The NeuroError for an ApiError at start, naming what to change."""
     from neuro_tui.errors import GenerationError
@@ -110,6 +117,17 @@ def key_hint(key_env: str) -> str:
     if not os.environ.get(key_env):
         return f"the environment variable {key_env} is empty or unset"
     return f"check the key in the environment variable {key_env}"
+
+
+def _cert_problem(error: BaseException) -> str | None:
+    import ssl
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _reason(error: BaseException) -> str:

@@ -237,3 +237,48 @@ def test_stream_cleaner_holds_escapes_cut_between_deltas(pieces, expected):
     cleaner = StreamCleaner()
     out = "".join(cleaner.feed(p) for p in pieces) + cleaner.finish()
     assert out == expected
+
+
+async def test_tls_certificate_is_verified(tmp_path):
+    """An https server with a self-signed certificate is refused, saying why."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    with OpenAIServer() as srv:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        srv.server.socket = context.wrap_socket(srv.server.socket, server_side=True)
+        s = ServerSession(ServerSpec(parse_url(f"https://127.0.0.1:{srv.port}")))
+        with pytest.raises(NetworkError, match="TLS certificate of https://127.0.0.1:.* could "
+                                               "not be verified") as caught:
+            await s.start()
+        assert "SSL_CERT_FILE" in str(caught.value)
+        assert srv.requests == []  # nothing was sent over the unverified connection
+        await s.close()
+
+
+def test_factory_picks_the_engine_and_refuses_remote_urls(monkeypatch):
+    from neuro_tui import config as config_mod
+    from neuro_tui.engine.factory import build_session
+
+    def load(**flags):
+        return config_mod.load(flags, environ={})
+
+    with pytest.raises(UsageError, match="kind = 'gpu'"):
+        build_session(load(engine="gpu"))
+    with pytest.raises(UsageError, match="not on this machine"):
+        build_session(load(engine="server", engine_url="http://192.168.1.20:8080"))
+    remote = build_session(load(engine="server", engine_url="http://192.168.1.20:8080",
+                                allow_remote=True, engine_model="qwen", api_key_env="K"))
+    assert isinstance(remote, ServerSession) and not remote.spec.endpoint.local
+    assert (remote.spec.model, remote.spec.api_key_env, remote.launcher) == ("qwen", "K", None)
+    local = build_session(load(engine="server", engine_url="http://127.0.0.1:8080",
+                               max_tokens=7))
+    assert local.spec.endpoint.local and local.spec.params.max_tokens == 7
