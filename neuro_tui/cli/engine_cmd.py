@@ -127,3 +127,21 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"pid {entry['pid']}  {entry['url']}  {entry['health']}  "
               f"{one_line(entry['model'])}  since {entry['started']}")
     return 0
+
+
+# -- for the commands that chat (TUI, ask, chat --plain) ----------------------------------
+def add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    """--engine, --url, --allow-remote: the [engine] settings as flags (flags win)."""
+    parser.add_argument("--engine", choices=["llama-cli", "server"],
+                        help="what answers: llama-cli (local pty) or server (OpenAI-compatible)")
+    parser.add_argument("--url", help="server engine URL (implies --engine server)")
+    parser.add_argument("--allow-remote", action="store_true", default=None,
+                        help="let the server engine send chats off this machine")
+
+
+def engine_flags(args: argparse.Namespace) -> dict:
+    """The config flags for config.load() from add_engine_flags' arguments."""
+    url = getattr(args, "url", None)
+    engine = getattr(args, "engine", None) or ("server" if url else None)
+    return {"engine": engine, "engine_url": url,
+            "allow_remote": getattr(args, "allow_remote", None)}

@@ -61,6 +61,7 @@ class ServerSession:
         self._first = 0  # history index the message list starts at (after a recap)
         self._turn = 0
         self._reader = None  # the running stream task
+        self._current = None  # the running turn's generator
         self._queue = None
         self._probe = ProcessProbe(None)
 
@@ -114,6 +115,7 @@ class ServerSession:
         self.stats.state = SessionState.READY
 
     async def restart(self, recap: str | None = None) -> None:
+        await self._close_current()
         await self._stop_reader()
         if recap is not None:
             base = self.spec.params.system_prompt
@@ -131,6 +133,7 @@ class ServerSession:
                        f"reconnected to {self.url}; the conversation goes on")
 
     async def close(self) -> None:
+        await self._close_current()
         await self._stop_reader()
         self.stats.state = SessionState.CLOSED
         if self._client is not None:
@@ -171,7 +174,21 @@ class ServerSession:
         return out
 
     async def ask(self, text: str):
+        """See run_turn. A caller may stop iterating mid-answer: the next ask() (or
+        close/restart) closes that turn first, keeping what was said."""
         from neuro_tui.engine.server_turn import run_turn
 
-        async for event in run_turn(self, text):
-            yield event
+        await self._close_current()
+        self._current = turn = run_turn(self, text)
+        try:
+            async for event in turn:
+                yield event
+        finally:
+            await turn.aclose()
+            if self._current is turn:
+                self._current = None
+
+    async def _close_current(self) -> None:
+        current, self._current = self._current, None
+        if current is not None:
+            await current.aclose()

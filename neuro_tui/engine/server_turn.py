@@ -23,7 +23,11 @@ from neuro_tui.engine.events import (
 from neuro_tui.engine.openai_stream import ApiError, Chunk, StreamBroken, stream_chat
 from neuro_tui.engine.server_info import _reason, key_hint
 from neuro_tui.engine.session import Exchange
-from neuro_tui.engine.stream_clean import StreamCleaner
+
+try:  # the chat core's one incremental cleaner, once it is on main
+    from neuro_tui.textsafe import StreamCleaner
+except ImportError:  # until then: the same policy (textsafe.strip_controls), buffered here
+    from neuro_tui.engine.stream_clean import StreamCleaner
 from neuro_tui.engine.timing import CTX_WARN_FRACTION, TEMPLATE_TOKENS_PER_TURN, estimate_tokens
 
 STOP = object()  # interrupt() puts this in the queue

@@ -282,3 +282,35 @@ def test_factory_picks_the_engine_and_refuses_remote_urls(monkeypatch):
     local = build_session(load(engine="server", engine_url="http://127.0.0.1:8080",
                                max_tokens=7))
     assert local.spec.endpoint.local and local.spec.params.max_tokens == 7
+
+
+async def test_abandoned_answer_is_closed_by_the_next_question(llama):
+    llama.script.delay_s = 0.1
+    s = session_for(llama)
+    await s.start()
+    stream = s.ask("first")
+    async for event in stream:
+        if isinstance(event, AnswerText):
+            break  # the caller walks away mid-answer, without aclose()
+    llama.script.delay_s = 0.0
+    answer, events = await turn(s, "second")
+    assert isinstance(events[-1], TurnStats) and answer == llama.script.answer
+    assert [h.user for h in s.history] == ["first", "second"]
+    assert s.history[0].answer and s.history[0].answer != llama.script.answer
+    await s.close()
+
+
+def test_engine_flags_map_to_config():
+    import argparse
+
+    from neuro_tui import config as config_mod
+    from neuro_tui.cli.engine_cmd import add_engine_flags, engine_flags
+
+    parser = argparse.ArgumentParser()
+    add_engine_flags(parser)
+    cfg = config_mod.load(engine_flags(parser.parse_args(["--url", "http://10.0.0.2:8000",
+                                                          "--allow-remote"])), environ={})
+    assert (cfg.engine, cfg.engine_url, cfg.allow_remote) == ("server", "http://10.0.0.2:8000",
+                                                              True)
+    cfg = config_mod.load(engine_flags(parser.parse_args([])), environ={})
+    assert (cfg.engine, cfg.allow_remote) == ("llama-cli", False)
