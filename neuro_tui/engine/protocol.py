@@ -3,10 +3,17 @@
 Why a state machine over a byte buffer: reads split markers, escape sequences and UTF-8
 characters anywhere, so everything that might be the start of a marker is held back until
 the next read decides it. The same bytes give the same events however they are split.
-Framing (see ../shared/llama-cli-protocol.md): with colour on, bold green `ESC[1m ESC[32m`
-means "user input" and so ends an answer, and `ESC[0m` after the echo starts one; without
-colour `\\r\\n> ` is only a *possible* end (`MaybeEnd`) that the session confirms after a
-quiet spell, because models print it too.
+Framing (see ../shared/llama-cli-protocol.md): `ESC[0m` after the echo starts an answer.
+The old protocols end one with `\\r\\n> ` + bold green `ESC[1m ESC[32m` (with colour); the
+new one with its speeds line. Models print colour codes and `> ` too, so only that exact
+marker where llama-cli prints it is trusted: bold green elsewhere is text (stripped), and a
+bare `\\r\\n> ` (no colour, after Ctrl+C, or when llama-cli's unsynchronised log thread lets
+the green overtake it) is only a *possible* end (`MaybeEnd`) that more bytes refute and the
+session confirms after a quiet spell.
+Nothing is held without bound: an escape sequence that has not ended after
+MAX_ESCAPE_BYTES bytes or MAX_ESCAPE_READS reads (or when the session calls `release()`
+after a quiet spell) was not one; its ESC is dropped and the rest is text. Held reads still
+count as tokens (AnswerBytes), so max-tokens stops an answer the parser is still holding.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ _ESC_PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[ -/]*)\Z
 _SPEEDS = re.compile(rb"\n\[ Prompt: ([\d.]+) t/s \| Generation: ([\d.]+) t/s \]\n")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ERROR_PREFIX = b"Error: "
+_PIECES = re.compile(r"\s*\S+")  # token estimate of a coalesced read: its words
+MAX_ESCAPE_BYTES = 64  # llama-cli's own sequences are < 16 bytes
+MAX_ESCAPE_READS = 4
+MAX_ERROR_LINE = 400
 
 
 class StreamParser:
@@ -56,6 +67,10 @@ class StreamParser:
         self._newlines = 0
         self._any_text = False
         self._got_byte = False
+        self._held_reads = 0  # reads counted as a token while their bytes were held
+        self._escape_reads = 0  # reads the held escape sequence has waited for its end
+        self._give_up = False
+        self._green_seen = False  # the old protocols' prompt colour came inside the answer
 
     def sent(self, lines: int = 1) -> None:
         """A message of `lines` physical lines was written: its echo comes next."""
@@ -84,13 +99,47 @@ class StreamParser:
             getattr(self, "_" + self.state)(events)
             if (self.state, len(self._buf)) == before:
                 break  # waiting for more bytes
+        answering = self.state == "answer" and bool(data)
+        if answering and self.holding_escape:
+            self._escape_reads += 1
         if self._fed:
+            said = "".join(e.text for e in events if isinstance(e, Text))
+            events.append(AnswerBytes(max(1, len(_PIECES.findall(said)) - self._held_reads)))
+            self._held_reads = 0
+        elif answering and self._buf:  # held, but generated: count it now
+            if not self._got_byte:
+                self._got_byte = True
+                events.append(FirstByte())
+            self._held_reads += 1
             events.append(AnswerBytes())
         return events
+
+    @property
+    def holding_escape(self) -> bool:
+        """An answer's escape sequence is waiting for its end (not a possible prompt)."""
+        return (self.state == "answer" and self._buf[:1] == b"\x1b"
+                and not self._green_ahead(self._buf))
+
+    def release(self) -> list:
+        """No byte came for a while: stop waiting for the held escape sequence to end."""
+        self._give_up = True
+        try:
+            return self.feed(b"")
+        finally:
+            self._give_up = False
+
+    def _green_ahead(self, rest: bytes) -> bool:
+        """Bold green (or its start) of the old protocols' prompt at the start of `rest`."""
+        return (self.color and self.flavor is not Flavor.NEW
+                and (rest.startswith(BOLD_GREEN) or BOLD_GREEN.startswith(rest)))
 
     def finish(self) -> list:
         """The child's output ended: flush what is certain."""
         events: list = []
+        if self.state == "answer":
+            self._give_up = True  # a held escape sequence will not end now: its text is kept
+            self._answer(events)
+            self._give_up = False
         if self.state in ("answer", "maybe") and self._buf and self._buf[:1] not in b"\n\x1b":
             self._emit(self._buf, events)
         if self.state in ("answer", "maybe"):
@@ -148,20 +197,12 @@ class StreamParser:
         while i < n:
             c = buf[i]
             if c == 0x1B:
-                if buf.startswith(BOLD_GREEN, i) and self.color:
-                    self._end(text, events)
-                    self._buf = buf[i + len(BOLD_GREEN):]
+                step = self._escape(buf, i, text, events)
+                if step is None:
+                    break
+                if step < 0:
                     return
-                m = _ESC_SEQ.match(buf, i)
-                if m is None and (_ESC_PARTIAL.match(buf, i) or BOLD_GREEN.startswith(buf[i:])):
-                    break
-                if m is not None and BOLD_GREEN.startswith(buf[i:]) and self.color:
-                    break
-                if m is not None and m.group() == b"\x1b[6n":
-                    self._emit(text, events)
-                    text = bytearray()
-                    events.append(CursorQuery())
-                i = m.end() if m else i + 1
+                i = step
                 continue
             if c == 0x0A:
                 verdict = self._at_newline(buf, i, text, events)
@@ -171,7 +212,8 @@ class StreamParser:
                     return
             elif c == 0x45 and self.flavor is Flavor.NEW and not self._any_text and not text:
                 rest = buf[i:]
-                if _ERROR_PREFIX.startswith(rest[:7]) and (len(rest) < 7 or b"\n" not in rest):
+                if (_ERROR_PREFIX.startswith(rest[:7]) and (len(rest) < 7 or b"\n" not in rest)
+                        and len(rest) < MAX_ERROR_LINE):
                     break
                 if rest.startswith(_ERROR_PREFIX):
                     line, _, _ = rest.partition(b"\n")
@@ -182,6 +224,30 @@ class StreamParser:
             i += 1
         self._emit(text, events)
         self._buf = buf[i:]
+
+    def _escape(self, buf: bytes, i: int, text: bytearray, events: list) -> int | None:
+        """At an ESC: the index after it, None to wait for more bytes, -1 at a possible end."""
+        rest = buf[i:]
+        if self._green_ahead(rest):
+            if len(rest) < len(BOLD_GREEN):
+                return None
+            # the prompt's colour overtook the answer's last tokens (llama-cli's log thread
+            # lags), or the model printed it: from now on a bare "\n> " may be the end
+            self._green_seen = True
+            return i + len(BOLD_GREEN)
+        m = _ESC_SEQ.match(buf, i)
+        if m is not None:
+            self._escape_reads = 0
+            if m.group() == b"\x1b[6n":
+                self._emit(text, events)
+                text.clear()
+                events.append(CursorQuery())
+            return m.end()
+        waited = self._give_up or self._escape_reads >= MAX_ESCAPE_READS
+        if _ESC_PARTIAL.match(buf, i) and len(rest) <= MAX_ESCAPE_BYTES and not waited:
+            return None
+        self._escape_reads = 0
+        return i + 1  # never ended: not a sequence; drop the ESC, the rest is text
 
     def _at_newline(self, buf: bytes, i: int, text: bytearray, events: list):
         """At a newline: a marker (end of turn, speeds line) or just text."""
@@ -200,24 +266,30 @@ class StreamParser:
                 return "hold"
             return None
         marker = b"\n> " + (BOLD_GREEN if self.color else b"")
-        if rest.startswith(marker):
-            if self.color:
-                self._end(text, events)
-                self._buf = rest[len(marker):]
-            else:
-                self._emit(text, events)
-                self.state, self._buf = "maybe", rest
-                events.append(MaybeEnd())
+        if self.color and rest.startswith(marker):
+            self._end(text, events)
+            self._buf = rest[len(marker):]
+            return "done"
+        if rest.startswith(b"\n> ") and (not self.color or rest == b"\n> " and self._green_seen):
+            self._emit(text, events)
+            self.state, self._buf = "maybe", rest
+            events.append(MaybeEnd())
             return "done"
         if marker.startswith(rest):
             return "hold"
         return None
 
     def _maybe(self, events: list) -> None:
-        if len(self._buf) > 3:  # more bytes after "\n> ": it was answer text
+        after = self._buf[3:]
+        if self._green_ahead(after):
+            if after.startswith(BOLD_GREEN):  # the green came late: the prompt after all
+                self._end(bytearray(), events)
+                self._buf = after[len(BOLD_GREEN):]
+            return
+        if after:  # more bytes after "\n> ": it was answer text
             self.state = "answer"
             self._emit(self._buf[:3], events)
-            self._buf = self._buf[3:]
+            self._buf = after
 
     def _ending(self, events: list) -> None:
         """After the speeds line: wait for the prompt."""

@@ -22,7 +22,10 @@ class Text:
 
 @dataclass(frozen=True)
 class AnswerBytes:
-    """This read carried answer bytes (newlines too): about one token, for live counts."""
+    """This read carried answer bytes (newlines too, or bytes the parser still holds): about
+    `tokens` tokens, for live counts and the max-tokens stop."""
+
+    tokens: int = 1
 
 
 @dataclass(frozen=True)
