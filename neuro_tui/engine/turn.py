@@ -26,6 +26,7 @@ from neuro_tui.engine.sanitize import Prepared
 from neuro_tui.engine.timing import TEMPLATE_TOKENS_PER_TURN, TurnClock, estimate_tokens
 
 QUIET_CONFIRM_S = 0.3
+ESCAPE_WAIT_S = 0.25  # longest a held escape sequence delays the text after it
 CURSOR_REPLY = b"\x1b[1;1R"
 SAMPLE_EVERY_S = 0.25
 _PIECES = re.compile(r"\s*\S+")
@@ -63,6 +64,7 @@ async def run_turn(session, prepared: Prepared):
         yield warning
     max_tokens = spec.params.max_tokens if session._ctrl_c_stops else 0
     parts: list[str] = []
+    shown = 0  # words of the answer shown so far (the max-tokens cap)
     errors: list[str] = []
     stop_reason = "eos"
     confirm_at: float | None = None
@@ -73,10 +75,14 @@ async def run_turn(session, prepared: Prepared):
         while not done:
             now = time.monotonic()
             wait = spec.hang_timeout_s if confirm_at is None else max(0.0, confirm_at - now)
+            if parser.holding_escape:
+                wait = min(wait, ESCAPE_WAIT_S)
             try:
                 item = await asyncio.wait_for(session._queue.get(), wait)
             except TimeoutError:
-                if confirm_at is not None:
+                if parser.holding_escape:
+                    item = (time.monotonic(), parser.release())
+                elif confirm_at is not None:
                     confirm_at = None
                     events = parser.confirm_end()
                     if not events:
@@ -104,7 +110,8 @@ async def run_turn(session, prepared: Prepared):
                 clock.text_read(count)
             for event in events:
                 if isinstance(event, Text):
-                    text = _cap(event.text, clock.reads - count, max_tokens)
+                    text = _cap(event.text, shown, max_tokens)
+                    shown += len(_PIECES.findall(text))
                     if text:
                         parts.append(text)
                         yield AnswerText(text)
@@ -122,7 +129,7 @@ async def run_turn(session, prepared: Prepared):
                     confirm_at = time.monotonic() + QUIET_CONFIRM_S
                 elif isinstance(event, TurnEnd):
                     done = True
-            if count:
+            if count and not done:  # a Ctrl+C after the end would land at the prompt: exit
                 if max_tokens and clock.reads >= max_tokens and not session._interrupting:
                     session._interrupting = True
                     stop_reason = "max_tokens"
@@ -169,15 +176,13 @@ def _still_working(session, last_cpu: list) -> bool:
 
 
 def _count(events: list) -> int:
-    """Tokens in one read: one when the reader keeps up; a coalesced read counts its words."""
-    if not any(isinstance(e, AnswerBytes) for e in events):
-        return 0
-    text = "".join(e.text for e in events if isinstance(e, Text))
-    return max(1, len(_PIECES.findall(text)))
+    """Tokens in one read (the parser's estimate: one when the reader keeps up, a coalesced
+    read counts its words, held bytes count when they are read, not when released)."""
+    return sum(e.tokens for e in events if isinstance(e, AnswerBytes))
 
 
 def _cap(text: str, so_far: int, cap: int) -> str:
-    """`text` cut so an answer never shows more than `cap` tokens (0 = no cap)."""
+    """`text` cut so an answer never shows more than `cap` words (0 = no cap)."""
     if not cap:
         return text
     pieces = _PIECES.findall(text)
