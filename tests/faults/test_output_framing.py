@@ -1,0 +1,183 @@
+"""Hostile model output (issue #12, items 8 and 9): an escape sequence that never ends, and
+the prompt's own colour code printed by the model. Nothing may stop streaming, disable the
+max-tokens stop, or end (and so cut) the answer early."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from neuro_tui.engine.events import AnswerText, Flavor, TurnStats
+from neuro_tui.engine.protocol import (
+    MAX_ESCAPE_BYTES,
+    AnswerBytes,
+    MaybeEnd,
+    StreamParser,
+    Text,
+    TurnEnd,
+)
+from tests.faults.conftest import tiny_gguf
+
+pytestmark = pytest.mark.timeout(60)
+
+GREEN = b"\x1b[1m\x1b[32m"
+WORDS = [f" w{i}" for i in range(1500)]
+OSC_ANSWER = "start \x1b]0;x" + "".join(WORDS)
+END = {Flavor.OLD: b"\r\n\r\n> " + GREEN,
+       Flavor.BITNET: b"\r\n\r\n> " + GREEN,
+       Flavor.NEW: b"\r\n\x1b[35m\r\n[ Prompt: 1.0 t/s | Generation: 2.0 t/s ]\r\n\x1b[0m"
+                   + GREEN + b"\r\n> "}
+
+
+def answering(flavor: Flavor) -> StreamParser:
+    parser = StreamParser(flavor, color=True)
+    parser.feed(GREEN + b"\r\n> " if flavor is Flavor.NEW else b"system\r\nS\r\n\r\n> " + GREEN)
+    parser.sent(1)
+    parser.feed(b"Hi\r\n\x1b[0m")
+    assert parser.state == "answer"
+    return parser
+
+
+def text_of(events) -> str:
+    return "".join(e.text for e in events if isinstance(e, Text))
+
+
+@pytest.mark.parametrize("flavor", list(Flavor))
+def test_unterminated_osc_keeps_streaming_and_counting(flavor):
+    parser = answering(flavor)
+    reads, shown, counted = [b"start ", b"\x1b]0;x"] + [w.encode() for w in WORDS[:40]], "", 0
+    for i, data in enumerate(reads):
+        events = parser.feed(data)
+        shown += text_of(events)
+        counted += sum(e.tokens for e in events if isinstance(e, AnswerBytes))
+        assert counted == i + 1  # every token counted when it is read, none twice
+    assert len(shown.split()) >= 30  # held for a few reads at most, then streamed
+    assert "w39" in shown and "\x1b" not in shown
+    events = parser.feed(END[flavor])
+    assert any(isinstance(e, TurnEnd) for e in events)
+    assert shown + text_of(events) == "start ]0;x" + "".join(WORDS[:40])
+
+
+def test_escape_held_is_bounded_in_length():
+    parser = answering(Flavor.OLD)
+    events = parser.feed(b"a \x1b]" + b"x" * (MAX_ESCAPE_BYTES + 1))
+    assert text_of(events) == "a ]" + "x" * (MAX_ESCAPE_BYTES + 1)
+
+
+def test_escape_held_is_released_after_a_quiet_spell():
+    parser = answering(Flavor.OLD)
+    assert text_of(parser.feed(b"a \x1b]0;ti")) == "a "
+    assert parser.holding_escape
+    assert text_of(parser.release()) == "]0;ti"  # the session calls this after 0.25 s
+    assert not parser.holding_escape
+    assert text_of(parser.feed(b"tle\x07 b")) == "tle b"
+
+
+def test_complete_sequences_still_vanish():
+    parser = answering(Flavor.OLD)
+    events = []
+    for data in (b"a\x1b", b"]0;ti", b"tle\x07 b \x1b[3", b"1mred\x1b[0m"):
+        events += parser.feed(data)
+    assert text_of(events) == "a b red"
+
+
+@pytest.mark.parametrize("flavor", list(Flavor))
+@pytest.mark.parametrize("split", [False, True])
+def test_model_printing_the_prompt_colour_does_not_end_the_answer(flavor, split):
+    parser = answering(flavor)
+    stream = b"Use " + GREEN + b"green" + b"\x1b[0m for input.\r\nAnd " + GREEN + b"\r\n> more."
+    events = []
+    for data in ([stream[i:i + 1] for i in range(len(stream))] if split else [stream]):
+        events += parser.feed(data)
+    assert not any(isinstance(e, TurnEnd) for e in events)
+    assert text_of(events) == "Use green for input.\nAnd \n> more."
+    events = parser.feed(END[flavor])
+    assert any(isinstance(e, TurnEnd) for e in events)
+
+
+@pytest.mark.parametrize("late", [b"\r\n> ", b"\r\n\r\n> "])
+def test_green_that_overtakes_the_prompt_is_a_possible_end(late):
+    """llama-cli's log thread may print the prompt after the (direct) colour code."""
+    parser = answering(Flavor.OLD)
+    events = parser.feed(b"Done." + GREEN) + parser.feed(late)
+    assert text_of(events) == "Done." and any(isinstance(e, MaybeEnd) for e in events)
+    assert any(isinstance(e, TurnEnd) for e in parser.confirm_end())
+
+
+def test_bare_prompt_then_late_green_ends_at_once():
+    """llama-completion after Ctrl+C: `\\r\\n> ` first, the colour only later."""
+    parser = answering(Flavor.OLD)
+    events = parser.feed(b"far away\r\n> ")
+    assert text_of(events) == "far away"
+    assert any(isinstance(e, TurnEnd) for e in parser.feed(GREEN))
+
+
+async def turn(session, text):
+    events = [e async for e in session.ask(text)]
+    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+
+
+@pytest.mark.parametrize("flavor", ["old", "bitnet", "new"])
+async def test_false_prompt_marker_with_the_fake(fake_session, flavor):
+    answer = "Type \x1b[1m\x1b[32mhere\x1b[0m, then\x1b[1m\x1b[32m\n> quote and the rest."
+    s = fake_session(flavor, answers=[answer, "next"])
+    await s.start()
+    text, events = await turn(s, "how?")
+    assert text == "Type here, then\n> quote and the rest."
+    assert events[-1].stop_reason == "eos"
+    assert (await turn(s, "and?"))[0] == "next"  # still in step with llama-cli
+    await s.close()
+
+
+@pytest.mark.parametrize("flavor", ["old", "bitnet"])
+async def test_unterminated_osc_max_tokens_with_the_fake(fake_session, flavor):
+    s = fake_session(flavor, answers=[OSC_ANSWER, "next"], max_tokens=20,
+                     env={"FAKE_TOKEN_DELAY": "0.01"})
+    await s.start()
+    t0 = time.monotonic()
+    text, events = await turn(s, "go")
+    assert time.monotonic() - t0 < 8  # all 1,500 tokens take 15 s
+    stats = events[-1]
+    assert isinstance(stats, TurnStats) and stats.stop_reason == "max_tokens"
+    assert stats.tokens == 20 and text.startswith("start ]0;x w0 w1")
+    assert 15 <= len(text.split()) <= 20
+    assert (await turn(s, "and?"))[0] == "next"
+    await s.close()
+
+
+async def test_unterminated_osc_streams_with_the_fake(fake_session):
+    s = fake_session("new", answers=[" ".join(["a \x1b]0;x"] + WORDS[:200])],
+                     env={"FAKE_TOKEN_DELAY": "0.005"})
+    await s.start()
+    pieces = [e.text async for e in s.ask("go") if isinstance(e, AnswerText)]
+    assert len(pieces) > 50  # arrived token by token, not in one piece at the end
+    assert "w199" in "".join(pieces)
+    await s.close()
+
+
+def test_ask_stream_max_tokens_with_an_unterminated_osc(fake_llama_cli, tmp_path):
+    """The issue's reproduction: `ask --stream --max-tokens 20` generated all 1,500 tokens,
+    streamed nothing until the end and said 20 tokens."""
+    import json
+
+    env = {**os.environ, "FAKE_FLAVOR": "old", "FAKE_ANSWERS": json.dumps([OSC_ANSWER]),
+           "FAKE_TOKEN_DELAY": "0.01"}
+    argv = [sys.executable, "-m", "neuro_tui", "ask", "--cli", str(fake_llama_cli),
+            "--model", str(tiny_gguf(tmp_path / "m.gguf")), "--stream", "--max-tokens", "20",
+            "--timing", "hi"]
+    t0 = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.read(5)
+    t_first = time.monotonic() - t0
+    out, err = proc.communicate(timeout=60)
+    total = time.monotonic() - t0
+    out = (first + out).decode()
+    assert proc.returncode == 0, err
+    assert total < 10 and t_first < total  # stopped at 20, streamed before the end
+    assert out.startswith("start ]0;x w0") and "\x1b" not in out
+    assert len(out.split()) <= 20
+    assert "20 tokens" in err.decode() and "Traceback" not in err.decode()
