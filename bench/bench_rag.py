@@ -66,6 +66,26 @@ def med(values) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def estimate_error(retriever, gold, counter, chars_per_token: float | None) -> None:
+    """Characters-per-token estimates against llama-tokenize, over the windows the budget
+    packer would consider for every golden question (the texts whose counts matter)."""
+    from neuro_tui.retrieval.budget import candidates
+
+    texts = [c.window.text for item in gold.queries
+             for c in candidates(item.q, *retriever.hits(item.q)[:2])[0]]
+    real = counter.count_many(texts)
+    for name, est in (("measured chars/token", chars_per_token),
+                      ("default chars/token", tokenize.DEFAULT_CHARS_PER_TOKEN)):
+        if not est:
+            continue
+        counts = tokenize.Estimate(est).count_many(texts)
+        errors = sorted((e - r) / r for e, r in zip(counts, real, strict=True) if r)
+        pick = [errors[min(len(errors) - 1, int(f * len(errors)))] for f in (0.5, 0.1, 0.9)]
+        print(f"estimate {name} {est:.2f} vs llama-tokenize on {len(errors)} windows: "
+              f"median {pick[0]:+.0%}, p10 {pick[1]:+.0%}, p90 {pick[2]:+.0%}, "
+              f"total {sum(counts) / sum(real) - 1:+.0%}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cli")
@@ -75,6 +95,8 @@ def main() -> int:
     ap.add_argument("--ttft-questions", type=int, default=10)
     ap.add_argument("--prefill-seconds", type=float, default=1.5)
     ap.add_argument("--ctx-size", type=int, default=4096)
+    ap.add_argument("--tokens-only", action="store_true",
+                    help="only measure the chars/token estimate against llama-tokenize")
     args = ap.parse_args()
     gold = golden.load(args.golden if args.golden.is_file() else OWN_GOLDEN)
     candidate = choose(args.cli)
@@ -91,11 +113,15 @@ def main() -> int:
     print(f"calibration: {tuning.line()}")
     counter = tokenize.counter_for(candidate.path, model, tuning.chars_per_token)
     print(f"token counts: {counter.name}")
+    retriever = Retriever(args.storage)
+    if counter.exact:
+        estimate_error(retriever, gold, counter, tuning.chars_per_token)
+    if args.tokens_only:
+        return 0
     params = GenerationParams(system_prompt=SYSTEM, ctx_size=args.ctx_size, max_tokens=8,
                               temperature=0.0, seed=1, threads=tuning.threads,
                               threads_batch=tuning.threads_batch)
     spec = SessionSpec(candidate.path, candidate.flavor, model, params)
-    retriever = Retriever(args.storage)
     rows = []
     for n, item in enumerate(gold.queries):
         fill = retriever.context(item.q, ctx_size=args.ctx_size, answer_tokens=512,

@@ -123,14 +123,17 @@ def _source(number: int, origin: str, items: list[tuple[Hit, float]]) -> Source:
 
 
 def render_prompt(question: str, sources: list[Source], *, short: bool = False) -> str:
-    """`short` headers (retrieval/budget.py): the title's first part and the file name."""
+    """`short` (retrieval/budget.py): a shorter instruction, and headers with the title's
+    first part and the file name (the sources pane shows the rest)."""
     if not sources:
         return question
+    instruction = INSTRUCTION
     if short:
-        from neuro_tui.retrieval.budget import short_location, short_title
+        from neuro_tui.retrieval.budget import SHORT_INSTRUCTION, short_location, short_title
 
+        instruction = SHORT_INSTRUCTION
         blocks = [f"[{s.number}] {short_title(s.title)} ({short_location(s.path, s.line_start)})"
                   f"\n{s.passage}" for s in sources]
     else:
         blocks = [f"[{s.number}] {s.title} ({s.location})\n{s.passage}" for s in sources]
-    return f"{INSTRUCTION}\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+    return f"{instruction}\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"

@@ -1,0 +1,66 @@
+"""Issue #13 on the real parts: llama-tokenize counts (batched = one by one), the packer's
+budget checked with the model's own tokenizer on a real index, and a real calibration of
+llama-cli 0.3.16 + SmolLM2 (a few seconds), cached and re-measured when threads change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from neuro_tui.engine import tokenize, tune
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.tune import Tuning
+from neuro_tui.retrieval.indexer import index_paths
+from neuro_tui.retrieval.pipeline import Retriever
+from neuro_tui.retrieval.prefill import plan_turn
+from neuro_tui.retrieval.windows import query_terms
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+TEXTS = ["Hello world", "café crème brûlée — naïve", "日本語のテキスト", "emoji 🙂 ok",
+         "def f(x):\n    return {'a': [1, 2]}\n", "", "line\n\n\nbreaks  and   spaces"]
+
+
+@pytest.fixture(scope="module")
+def counter(llama_cli_old, smollm2):
+    exe = tokenize.tokenize_binary(llama_cli_old)
+    if exe is None:
+        pytest.skip("llama-tokenize is not installed beside llama-cli 0.3.16 yet")
+    found = tokenize.counter_for(llama_cli_old, smollm2)
+    assert found.exact, "llama-tokenize is installed but cannot read SmolLM2"
+    return found
+
+
+def test_batched_counts_match_one_process_per_text(counter):
+    batched = counter.count_many(TEXTS)
+    single = [counter.count(t) for t in TEXTS]
+    assert batched[-1] - single[-1] in (0, 1)  # the last text has no separator after it
+    for got, alone in zip(batched[:-1], single[:-1], strict=True):
+        assert alone <= got <= alone + 2  # + the separator's tokens
+    assert single[0] == 2 and single[5] == 0
+
+
+def test_packed_sources_fit_the_budget_in_real_tokens(counter, tmp_path):
+    storage = tmp_path / "index"
+    index_paths(storage, [DOCS], recursive=True)
+    retriever = Retriever(storage)
+    for question, budget in (("How are citations numbered?", 200),
+                             ("Which keys toggle the timing overlay?", 400)):
+        plan = plan_turn(retriever, question, tuning=Tuning(1, 1, budget / 1.5, 50, 4.0),
+                         counter=counter, prefill_seconds=1.5)
+        assert plan.exact_tokens and plan.sources
+        real = counter.count_many([plan.prompt, question])
+        assert real[0] - real[1] <= plan.source_tokens <= budget  # sources cost what we said
+        terms = query_terms(question)
+        for source in plan.sources:  # every window holds a word of the question
+            assert all(any(t in p.text.lower() for t in terms) for p in source.passages)
+
+
+def test_real_calibration_is_cached_and_redone_for_other_threads(llama_cli_old, smollm2,
+                                                                  tmp_path, monkeypatch):
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path))
+    first = tune.calibrate(llama_cli_old, Flavor.OLD, smollm2)
+    assert first.measured and first.prefill_tok_s > 10 and first.gen_tok_s > 1
+    assert first.seconds < 20 and 3.0 < first.chars_per_token < 6.5
+    assert tune.cached(llama_cli_old, smollm2) == first
+    assert tune.cached(llama_cli_old, smollm2, 1, 1) is None  # other settings: not measured
