@@ -15,6 +15,7 @@ import sys
 from neuro_tui import config as config_mod
 from neuro_tui.engine.events import AnswerText, SessionError, TurnStats
 from neuro_tui.errors import GenerationError, MissingError, UsageError
+from neuro_tui.retrieval.grounding import ground
 from neuro_tui.textsafe import strip_controls
 
 
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
                         for s in result["sources"]],
             "notes": result["notes"], "timing": stats.as_json() if stats else None,
             "prefill": _plan_json(result["plan"]),
+            "grounding": ground(result["answer"], result["sources"]).as_json(),
         }, ensure_ascii=False))
         return 0
     if args.stream:
