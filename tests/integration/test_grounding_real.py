@@ -4,6 +4,10 @@ same Sources the prompt was built from."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,12 +46,17 @@ async def real_answer(llama_cli_old: Path, smollm2: Path, prompt: str, logs: Pat
         await session.close()
 
 
-async def test_real_answer_gets_marks_from_its_sources(llama_cli_old, smollm2, tmp_path):
+def handbook_index(tmp_path: Path) -> Path:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "kestrel.md").write_text(HANDBOOK)
     distractors = [p for p in Path("/usr/share/doc/python3").glob("*") if p.is_file()]
     index_paths(tmp_path / "index", [docs, *distractors])
+    return tmp_path / "index"
+
+
+async def test_real_answer_gets_marks_from_its_sources(llama_cli_old, smollm2, tmp_path):
+    handbook_index(tmp_path)
     ctx = Retriever(tmp_path / "index").context(QUESTION, ctx_size=2048, answer_tokens=80)
     assert ctx.sources[0].location.endswith("kestrel.md:1")
     answer = await real_answer(llama_cli_old, smollm2, ctx.prompt, tmp_path / "logs")
@@ -64,3 +73,26 @@ async def test_real_answer_gets_marks_from_its_sources(llama_cli_old, smollm2, t
     for sentence in result.unattributed:  # what it adds ("accessed from any computer with
         if "comput" in sentence.text:  # an internet connection") is in no source
             assert sentence.suggested is None or sentence.suggested.verdict != "supported"
+
+
+def test_ask_json_carries_the_marks(llama_cli_old, smollm2, tmp_path):
+    storage = handbook_index(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "neuro_tui", "ask", QUESTION, "--cli", str(llama_cli_old),
+         "--model", str(smollm2), "--threads", "1", "--temperature", "0", "--max-tokens", "64",
+         "--ctx-size", "2048", "--storage", str(storage), "--json"],
+        capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
+        env={**os.environ, "NEURO_TUI_SEED": "42"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    marks = out["grounding"]
+    assert set(marks) == {"sentences", "sources", "unknown", "uncited", "unattributed"}
+    numbers = [s["number"] for s in out["sources"]]
+    assert [m["number"] for m in marks["sources"]] == numbers
+    cited = {c["number"] for s in marks["sentences"] for c in s["citations"]}
+    assert set(marks["uncited"]) == set(numbers) - cited
+    quoting = [s for s in marks["unattributed"] + marks["sentences"]
+               if "spare parts" in s["text"]]
+    assert quoting, out["answer"]
+    best = quoting[0]["suggested"] or quoting[0]["citations"][0]
+    assert best["number"] == 1 and best["verdict"] == "supported"
