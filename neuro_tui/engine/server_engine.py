@@ -30,6 +30,7 @@ import httpx
 from neuro_tui.engine.endpoint import ServerSpec
 from neuro_tui.engine.events import SessionState
 from neuro_tui.engine.server_info import ServerInfo, probe
+from neuro_tui.engine.server_warm import Warmer
 from neuro_tui.engine.session import Exchange
 from neuro_tui.engine.timing import LiveStats, ProcessProbe
 
@@ -64,6 +65,7 @@ class ServerSession:
         self._current = None  # the running turn's generator
         self._queue = None
         self._probe = ProcessProbe(None)
+        self._warmer = Warmer(self)
 
     # -- the seam's attributes -----------------------------------------------------------
     @property
@@ -115,6 +117,7 @@ class ServerSession:
         self.stats.state = SessionState.READY
 
     async def restart(self, recap: str | None = None) -> None:
+        await self._warmer.cancel()
         await self._close_current()
         await self._stop_reader()
         if recap is not None:
@@ -133,6 +136,7 @@ class ServerSession:
                        f"reconnected to {self.url}; the conversation goes on")
 
     async def close(self) -> None:
+        await self._warmer.cancel()
         await self._close_current()
         await self._stop_reader()
         self.stats.state = SessionState.CLOSED
@@ -161,6 +165,19 @@ class ServerSession:
     def sample_process(self) -> None:
         if self.stats.state not in (SessionState.GENERATING, SessionState.PREFILL):
             self._probe.sample(self.stats)
+
+    # -- prefill while typing (engine/server_warm.py) ------------------------------------
+    def warm(self, prefix: str) -> bool:
+        """Start reading `prefix` (the next user message without its question) into the
+        server's prompt cache; False when this server cannot be warmed. Returns at once."""
+        return self._warmer.start(prefix)
+
+    async def cancel_warm(self) -> None:
+        await self._warmer.cancel()
+
+    @property
+    def last_warm(self) -> dict | None:
+        return self._warmer.last
 
     # -- turns ---------------------------------------------------------------------------
     def messages(self, text: str) -> list[dict[str, str]]:

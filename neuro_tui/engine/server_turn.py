@@ -169,6 +169,7 @@ async def run_turn(session, text: str):
     stats, spec = session.stats, session.spec
     figures = _Figures(session, session._turn)
     stats.state = SessionState.PREFILL
+    await session._warmer.wait()  # same prefix: the server must read it anyway
     estimate = (stats.ctx_used or estimate_tokens(session._system)) + estimate_tokens(text) \
         + TEMPLATE_TOKENS_PER_TURN
     if stats.ctx_size and estimate >= CTX_WARN_FRACTION * stats.ctx_size:

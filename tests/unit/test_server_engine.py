@@ -314,3 +314,52 @@ def test_engine_flags_map_to_config():
                                                               True)
     cfg = config_mod.load(engine_flags(parser.parse_args([])), environ={})
     assert (cfg.engine, cfg.allow_remote) == ("llama-cli", False)
+
+
+SOURCES = "Sources:\n[1] The Loire is the longest river in France, about 1000 km long.\n"
+
+
+async def test_warm_reads_the_prefix_into_the_cache_and_changes_nothing_else(llama):
+    s = session_for(llama)
+    await s.start()
+    await turn(s, "hello")
+    assert s.warm(SOURCES) is True
+    await s._warmer.wait()
+    warm = llama.chat_requests[-1]["body"]
+    assert warm["stream"] is False and warm["max_tokens"] == 1 and warm["cache_prompt"]
+    assert warm["messages"][-1] == {"role": "user", "content": SOURCES}
+    assert warm["messages"][:-1] == s.messages("x")[:-1]  # the same conversation before it
+    assert len(s.history) == 1 and s._turn == 1 and s.last_warm["prompt_n"] > 0
+    _, events = await turn(s, SOURCES + "\nQuestion: how long is the Loire?")
+    assert events[-1].turn == 2
+    words = len(" ".join(m["content"] for m in warm["messages"]).split())
+    assert s.last_timings["cache_n"] == words  # everything warmed was reused
+    await s.close()
+
+
+async def test_ask_waits_for_a_running_warm_and_cancel_stops_it(llama):
+    llama.script.delay_s = 0.2  # the warm "reads" for a while
+    s = session_for(llama)
+    await s.start()
+    s.warm(SOURCES)
+    await asyncio.sleep(0.05)
+    llama.script.delay_s = 0.0
+    _, events = await turn(s, SOURCES + "Question?")
+    assert isinstance(events[-1], TurnStats)
+    bodies = [r["body"] for r in llama.chat_requests]
+    assert [b["stream"] for b in bodies] == [False, True]  # warm finished first
+    assert events[-1].ttft_ms > 100  # the wait for the warm counts in TTFT
+    llama.script.delay_s = 0.5
+    s.warm("Other sources")
+    await s.cancel_warm()
+    assert s._warmer.task is None
+    await s.close()
+
+
+async def test_warm_is_a_no_op_where_the_server_does_not_cache(server):
+    s = session_for(server)
+    await s.start()
+    assert s.warm(SOURCES) is (server.flavor == "llama.cpp")
+    await s._warmer.wait()
+    assert len(server.chat_requests) == (1 if server.flavor == "llama.cpp" else 0)
+    await s.close()
