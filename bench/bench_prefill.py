@@ -92,7 +92,8 @@ def main() -> int:
     rows = asyncio.run(run(args))
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     print(f"# prefill while typing, {args.model.name}, {args.passages} passages, -t "
-          f"{args.threads}, {args.rounds} rounds; {when}, {platform.machine()} {os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}")
+          f"{args.threads}, {args.rounds} rounds; {when}, {platform.machine()} "
+          f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.2f}")
     med = {k: statistics.median(ms for ms, _ in v) for k, v in rows.items()}
     for kind, values in rows.items():
         detail = ", ".join(f"{ms:.0f} ms (read {f.get('prompt_n')}/{f.get('prompt_tokens')})"
