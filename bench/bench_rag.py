@@ -75,6 +75,7 @@ def estimate_error(retriever, gold, counter, chars_per_token: float | None) -> N
              for c in candidates(item.q, *retriever.hits(item.q)[:2])[0]]
     real = counter.count_many(texts)
     for name, est in (("measured chars/token", chars_per_token),
+                      ("fallback chars/token", tokenize.estimate_chars_per_token(chars_per_token)),
                       ("default chars/token", tokenize.DEFAULT_CHARS_PER_TOKEN)):
         if not est:
             continue

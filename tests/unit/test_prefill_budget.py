@@ -115,3 +115,28 @@ def test_plan_reports_expected_prefill_from_the_rate():
     assert plan.budget_tokens == 200 and plan.rate_measured and not plan.exact_tokens
     assert plan.source_tokens <= 200
     assert abs(plan.expected_seconds - plan.prompt_tokens / 200.0) < 1e-9
+
+
+def test_index_from_an_older_version_is_one_clear_note_and_the_index_is_kept(tmp_path):
+    from neuro_tui.retrieval import store
+    from neuro_tui.retrieval.pipeline import Retriever
+
+    storage = tmp_path / "index"
+    store.open_index(storage, create=True)
+    (storage / store.MARKER).write_text("0\n")  # what an older neuro-tui wrote
+    before = sorted(p.name for p in storage.iterdir())
+    plan = plan_turn(Retriever(storage), "Where does the quokka live?", counter=Estimate())
+    assert plan.prompt == "Where does the quokka live?" and plan.sources == []
+    assert len(plan.notes) == 1 and "made by another neuro-tui version" in plan.notes[0]
+    assert "new --storage folder" in plan.notes[0]
+    assert sorted(p.name for p in storage.iterdir()) == before  # nothing deleted
+
+
+def test_estimate_fallback_errs_towards_more_tokens():
+    from neuro_tui.engine.tokenize import counter_for, estimate_chars_per_token
+
+    assert estimate_chars_per_token(None) == 3.0
+    assert estimate_chars_per_token(4.78) == 3.0  # SmolLM2 prose figure: docs cost more
+    assert estimate_chars_per_token(1.24) == 0.93  # byte-level vocab
+    counter = counter_for(None, None, 1.24)
+    assert not counter.exact and counter.count("x" * 93) == 100
