@@ -46,9 +46,22 @@ async def drain(session, timeout: float = 10.0) -> None:
     session.stats.state = SessionState.STOPPED if item is not None else SessionState.CRASHED
 
 
+async def _after_late_ctrl_c(session) -> None:
+    """Our last Ctrl+C (max_tokens or a stop) raced the answer's end: if it landed at the
+    prompt, llama-cli quit (exit 130) after that turn. Seen with the tiny BitNet model, which
+    writes 16 tokens in a millisecond. Restart (with the recap) before this turn is sent."""
+    if not getattr(session, "_late_ctrl_c", False):
+        return
+    session._late_ctrl_c = False
+    proc = session._proc
+    if await proc.wait_exit(0.1) and proc.exit_code in (0, 130) and proc.signal is None:
+        await session._respawn(None)
+
+
 async def run_turn(session, prepared: Prepared):
     from neuro_tui.engine.session import Exchange
 
+    await _after_late_ctrl_c(session)
     proc, parser, stats, spec = session._proc, session._parser, session.stats, session.spec
     while not session._queue.empty():  # stale bytes from the prompt state
         session._queue.get_nowait()
@@ -100,7 +113,7 @@ async def run_turn(session, prepared: Prepared):
                         log_tail=proc.log_tail(), partial=bool(parts))
                     return
             if item is None:
-                async for event in _exited(session, prepared, parts, clock):
+                async for event in _exited(session, prepared, parts, clock, stop_reason):
                     yield event
                 return
             last_cpu[1] = time.monotonic()
@@ -154,6 +167,7 @@ async def run_turn(session, prepared: Prepared):
             stop_reason = "max_tokens"  # the new protocol's own per-turn -n cut it
         clock.reads = stats.tokens = spec.params.max_tokens  # what the answer holds
     answer = "".join(parts)
+    session._late_ctrl_c = session._interrupting and stop_reason == "max_tokens"
     session.history.append(Exchange(prepared.text, answer))
     warning = session._ctx.add(stats.tokens)
     session._probe.sample(stats)
@@ -189,7 +203,8 @@ def _cap(text: str, so_far: int, cap: int) -> str:
     return "".join(pieces[: max(0, cap - so_far)]) if so_far + len(pieces) > cap else text
 
 
-async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock):
+async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock,
+                  stop_reason: str = "interrupted"):
     """The process ended mid-turn: a Ctrl+C that landed at the prompt, or a crash."""
     from neuro_tui.engine.session import Exchange
 
@@ -199,7 +214,11 @@ async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnCloc
     if session._interrupting and clean_exit:
         # our Ctrl+C arrived just as the answer ended: llama-cli took it as "quit"
         session.history.append(Exchange(prepared.text, "".join(parts)))
-        turn_stats = clock.finish("interrupted")
+        # ours for max_tokens (a fast model, e.g. the tiny BitNet one, can finish 16 tokens
+        # before the Ctrl+C lands): say so, not "interrupted"
+        if stop_reason == "max_tokens":  # what the answer holds (shown text is capped too)
+            clock.reads = stats.tokens = session.spec.params.max_tokens
+        turn_stats = clock.finish("max_tokens" if stop_reason == "max_tokens" else "interrupted")
         await session._respawn(None)  # restart() would close this very turn
         yield turn_stats
         return
