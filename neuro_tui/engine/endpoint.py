@@ -72,6 +72,15 @@ def parse_url(url: str, *, allow_remote: bool = False) -> Endpoint:
     return Endpoint(base=base, local=local)
 
 
+class ModelName(str):
+    """A model as the server names it; `.stem` answers like the GGUF Path of a SessionSpec
+    (the chat core shows `spec.model.stem`), without pretending it is a file."""
+
+    @property
+    def stem(self) -> str:
+        return str(self)
+
+
 @dataclass(frozen=True)
 class ServerSpec:
     """Everything a ServerSession needs. `model` is the name to request ('' = the server's
@@ -85,3 +94,15 @@ class ServerSpec:
     connect_timeout_s: float = 10.0
     retries: int = 3  # for 429/503, with backoff
     backoff_s: float = 1.0  # first wait; doubles; a Retry-After header wins
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", ModelName(self.model))
+
+    @property
+    def binary(self) -> str:
+        """Where the answers come from, shown where a SessionSpec shows its llama-cli."""
+        return self.endpoint.display
+
+    @property
+    def flavor(self) -> str:
+        return "server"

@@ -9,6 +9,8 @@ session factory.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from neuro_tui.config import Config
 from neuro_tui.engine.endpoint import Endpoint, ServerSpec, parse_url
 from neuro_tui.errors import UsageError
@@ -29,8 +31,8 @@ def build_session(config: Config):
     return build_server_session(config)
 
 
-def server_spec(config: Config, endpoint: Endpoint) -> ServerSpec:
-    return ServerSpec(endpoint=endpoint, model=config.engine_model,
+def server_spec(config: Config, endpoint: Endpoint, model: str = "") -> ServerSpec:
+    return ServerSpec(endpoint=endpoint, model=config.engine_model or model,
                       api_key_env=config.api_key_env, params=config.generation_params())
 
 
@@ -44,11 +46,14 @@ def build_server_session(config: Config):
         kept = next((e for e in llama_server.recorded()
                      if e["url"].rstrip("/") == endpoint.base), None)
         return ServerSession(server_spec(config, endpoint), pid=kept["pid"] if kept else None)
+    # Servers started by neuro-tui serve the GGUF under its file stem (--alias).
     if kept := llama_server.recorded():
         entry = kept[-1]
-        return ServerSession(server_spec(config, parse_url(entry["url"])), pid=entry["pid"])
+        spec = server_spec(config, parse_url(entry["url"]), Path(entry["model"]).stem)
+        return ServerSession(spec, pid=entry["pid"])
     launcher = local_launcher(config)
-    return ServerSession(server_spec(config, parse_url(launcher.url)), launcher=launcher)
+    return ServerSession(server_spec(config, parse_url(launcher.url), launcher.model.stem),
+                         launcher=launcher)
 
 
 def local_launcher(config: Config):

@@ -363,3 +363,11 @@ async def test_warm_is_a_no_op_where_the_server_does_not_cache(server):
     await s._warmer.wait()
     assert len(server.chat_requests) == (1 if server.flavor == "llama.cpp" else 0)
     await s.close()
+
+
+def test_spec_answers_what_the_chat_core_reads_from_a_session_spec():
+    """ChatService shows spec.model.stem, spec.binary, spec.flavor, spec.params.ctx_size."""
+    spec = ServerSpec(parse_url("127.0.0.1:8080"), model="llama3.2:3b")
+    assert (spec.model.stem, spec.model, spec.binary, spec.flavor) == (
+        "llama3.2:3b", "llama3.2:3b", "http://127.0.0.1:8080", "server")
+    assert spec.params.ctx_size > 0
