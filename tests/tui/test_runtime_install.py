@@ -40,3 +40,28 @@ async def test_missing_runtime_is_offered_and_installed(tmp_path, monkeypatch, l
         await wait_for(pilot, lambda: app.conversation.ready, timeout=60)
         assert app.conversation.session.spec.binary == target / "bin" / "llama-cli"
         assert app.download_note == ""
+
+
+async def test_bitnet_model_gets_the_bitnet_build_offered(tmp_path, monkeypatch,
+                                                           llama_cli_bitnet, tiny_i2s):
+    """A model only bitnet.cpp loads: Ctrl+G builds bitnet.cpp's runtime, not upstream's."""
+    from neuro_tui.engine import bitnet_build, build_steps
+
+    real_root = build_steps.install_dir(bitnet_build.SPEC)
+    monkeypatch.setenv("NEURO_TUI_RUNTIME_DIR", str(tmp_path / "runtimes"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = config_mod.load({"model": str(tiny_i2s), "threads": 1})
+    app = create_app(cfg, persist=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.conversation.failed == "missing" and app.error)
+        assert "bitnet.cpp's for a BitNet model" in app.error
+        target = build_steps.install_dir(bitnet_build.SPEC)
+        (target / "bin").mkdir(parents=True)
+        shutil.copy2(real_root / "bin" / "llama-cli", target / "bin" / "llama-cli")
+        (target / "runtime.json").write_text((real_root / "runtime.json").read_text())
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: app.conversation.ready, timeout=60)
+        assert app.conversation.session.spec.binary == target / "bin" / "llama-cli"
+        assert app.conversation.session.spec.flavor.value == "bitnet"
