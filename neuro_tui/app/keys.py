@@ -26,8 +26,9 @@ DETAILS = {
     "restart": "restart llama-cli (after a crash or hang); earlier turns are recapped",
     "next_theme": "next theme (the choice is remembered)",
     "model_settings": "model and parameters: switch, download, sampling, context, threads",
-    "install_runtime": "build llama-cli from PyPI when none is found (progress in the model "
-                       "pane), then start the chat",
+    "install_runtime": "build llama-cli when none is found (bitnet.cpp's for a BitNet model, "
+                       "else upstream's from PyPI; progress in the model pane), then start "
+                       "the chat",
     "scroll_transcript(-1)": "page up through the chat",
     "scroll_transcript(1)": "page down through the chat",
     "cursor_down": "next source",
