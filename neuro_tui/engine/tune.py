@@ -221,3 +221,15 @@ def apply(spec: SessionSpec, tuning: Tuning, *, auto_threads: bool = True,
     if auto_batch and tuning.measured:
         params = params.with_(threads_batch=tuning.threads_batch)
     return replace(spec, params=params)
+
+
+def observed(tuning: Tuning, prompt_tokens: int, ttft_s: float, *, weight: float = 0.5,
+             min_tokens: int = 64) -> Tuning:
+    """The prompt speed updated from a real turn (its prompt tokens / TTFT), so budgets and
+    "~X s left" follow the machine's load between calibrations. In memory only: the cache
+    keeps the calibration. Short prompts say more about latency than speed: ignored."""
+    if prompt_tokens < min_tokens or ttft_s <= 0:
+        return tuning
+    rate = prompt_tokens / ttft_s
+    blended = rate if not tuning.measured else (1 - weight) * tuning.prefill_tok_s + weight * rate
+    return replace(tuning, prefill_tok_s=round(blended, 1), measured=True)

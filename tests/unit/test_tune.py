@@ -104,3 +104,14 @@ def test_bitnet_trial_leaves_out_no_cnv(tmp_path):
     argv = tune.trial_argv(Path("/x/llama-cli"), Flavor.BITNET, Path("m.gguf"),
                            tmp_path / "p.txt", 1, 2)
     assert "-no-cnv" not in argv and argv[argv.index("-tb") + 1] == "2"
+
+
+def test_real_turns_update_the_rate_in_memory(fake):
+    spec, _ = fake
+    measured = tune.calibrate(spec.binary, spec.flavor, spec.model)
+    slower = tune.observed(measured, prompt_tokens=300, ttft_s=3.0)  # the machine got busy
+    assert slower.prefill_tok_s == pytest.approx((502.5 + 100) / 2, abs=0.1)
+    assert tune.observed(measured, prompt_tokens=10, ttft_s=1.0) == measured  # too short
+    assert tune.cached(spec.binary, spec.model) == measured  # the cache keeps the calibration
+    first = tune.observed(tune.default_tuning(), prompt_tokens=200, ttft_s=1.0)
+    assert first.measured and first.prefill_tok_s == 200.0
