@@ -277,3 +277,26 @@ def test_git_route_fetches_both_pinned_commits(tmp_path, monkeypatch):
     monkeypatch.setattr(bitnet_source, "LLAMA_COMMIT", "0" * 40)
     with pytest.raises(Exception, match=r"could not clone bitnet.cpp .*offline: --source"):
         bitnet_source.prepare(None, tmp_path / "work2", log, lambda *a: None)
+
+
+def test_setup_bitnet_builds_from_the_archive_in_shared(tools, tmp_path, shared_dir, monkeypatch):
+    """`setup --bitnet` (and `--all`, what CI runs) takes ../shared's archive when it is there:
+    the real archive, sha256-checked and unpacked, the real code generator; cmake scripted."""
+    from tests.conftest import _REAL_RUNTIME_ROOT
+
+    (tmp_path / "runtimes").mkdir()
+    old = _REAL_RUNTIME_ROOT / "old-0.3.16"
+    if not (old / "runtime.json").is_file():
+        pytest.skip("needs the built upstream 0.3.16 runtime (setup)")
+    (tmp_path / "runtimes" / "old-0.3.16").symlink_to(old)  # the step before bitnet: done
+    monkeypatch.setenv("NEURO_TUI_SHARED", str(shared_dir))
+    result = subprocess.run([sys.executable, "-m", "neuro_tui", "setup", "--bitnet"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    archive = shared_dir / "bitnet-cpp" / bitnet_source.ARCHIVE_NAME
+    assert f"building runtime bitnet-404980e from {archive}" in result.stderr
+    info = build_steps.manifest(bitnet_build.SPEC)
+    assert info["source"] == f"archive {archive.name}" and info["verified"] is True
+    log = (tmp_path / "runtimes" / "bitnet-404980e-build.log").read_text()
+    assert "codegen_tl2.py --model bitnet_b1_58-3B --BM 160,320,320 --BK 96,96,96" in log
+    assert "✓ runtime old-0.3.16" in result.stderr and "ready" in result.stderr
