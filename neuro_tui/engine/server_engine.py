@@ -10,9 +10,11 @@ same states, same history. What differs, and why:
 - interrupt() closes the HTTP stream (llama-server stops generating when the client goes);
 - restart(recap=None) keeps the message list (nothing was lost: reconnect and go on);
   restart(recap) starts a new list whose system prompt carries `recap` (the context policy);
-- errors arrive as SessionError with kind "connection" (server gone mid-answer), "hang",
-  "context", "auth", "model", "busy", "protocol" or "server"; state CRASHED means: call
-  restart() before the next ask(), exactly as on the pty.
+- errors arrive as SessionError: kind "crash" (the server went away or refused the
+  connection; the message names the URL, partial=True keeps the text) and "hang" leave
+  state CRASHED: call restart() (reconnects; restarts an owned llama-server), exactly as
+  on the pty. "protocol" (malformed/truncated stream), "context", "auth", "model",
+  "busy", "server", "request" leave it STOPPED: that turn failed, ask() works again.
 - a 429/503 before the first answer byte is retried `spec.retries` times with backoff;
   each wait is announced with an EngineNotice event (and `notice`).
 If `launcher` is given (a LocalServer, engine/llama_server.py), start() spawns that

@@ -82,10 +82,10 @@ def _error_event(session, error: Exception, partial: bool) -> SessionError:
         return SessionError(f"{url}: {error}", kind="protocol", partial=partial)
     if isinstance(error, httpx.ConnectError):
         return SessionError(f"no server answers at {url} ({_reason(error)})",
-                            kind="connection", partial=partial)
+                            kind="crash", partial=partial)
     what = "lost mid-answer" if partial else "lost"
     return SessionError(f"connection to {url} {what}: {error or type(error).__name__}",
-                        kind="connection", partial=partial)
+                        kind="crash", partial=partial)
 
 
 def payload_model(session) -> str:
@@ -216,7 +216,7 @@ async def run_turn(session, text: str):
             parts.append(tail)
             yield AnswerText(tail)
         if isinstance(outcome, SessionError):
-            failed = outcome.kind in ("connection", "hang", "protocol")
+            failed = outcome.kind in ("crash", "hang")  # call restart() (as on the pty)
             stats.state = SessionState.CRASHED if failed else SessionState.STOPPED
             yield outcome
         else:

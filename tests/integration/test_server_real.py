@@ -120,7 +120,7 @@ async def test_server_killed_mid_answer_keeps_partial_and_restart_works(server_c
                                         on_text=kill)
         error = events[-1]
         assert isinstance(error, SessionError), error
-        assert error.kind == "connection" and error.partial and partial
+        assert error.kind == "crash" and error.partial and partial
         assert session.url in error.message
         assert session.state is SessionState.CRASHED
         assert session.history[-1].partial and session.history[-1].answer == partial
