@@ -300,3 +300,17 @@ def test_setup_bitnet_builds_from_the_archive_in_shared(tools, tmp_path, shared_
     log = (tmp_path / "runtimes" / "bitnet-404980e-build.log").read_text()
     assert "codegen_tl2.py --model bitnet_b1_58-3B --BM 160,320,320 --BK 96,96,96" in log
     assert "✓ runtime old-0.3.16" in result.stderr and "ready" in result.stderr
+
+
+def test_a_runtime_missing_an_extra_is_completed_by_install_only(tools, tree, tmp_path):
+    """Runtimes built before llama-server was a target gain it on the next `runtime install`;
+    the app and the tests (build() without complete) never start that rebuild themselves."""
+    assert cli("--flavor", "bitnet", "--source", str(tree)).returncode == 0
+    root = tmp_path / "runtimes" / "bitnet-404980e"
+    (root / "bin" / "llama-server").unlink()  # as an older install left it
+    assert build_steps.missing_extras(bitnet_build.SPEC) == ["llama-server"]
+    assert set(bitnet_build.build(source=tree)) == {"llama-cli"}  # no rebuild
+    result = cli("--flavor", "bitnet", "--source", str(tree))
+    assert result.returncode == 0 and "compiling llama-server" in result.stderr
+    assert (root / "bin" / "llama-server").is_file()
+    assert build_steps.missing_extras(bitnet_build.SPEC) == []
