@@ -373,3 +373,21 @@ def test_spec_answers_what_the_chat_core_reads_from_a_session_spec():
     assert (spec.model.stem, spec.model, spec.binary, spec.flavor) == (
         "llama3.2:3b", "llama3.2:3b", "http://127.0.0.1:8080", "server")
     assert spec.params.ctx_size > 0
+
+
+@pytest.mark.parametrize("status,kind,words", [
+    (403, "auth", "api_key_env"), (500, "server", "test status 500"),
+    (400, "request", "test status 400"), (404, "model", "it has: smollm2")])
+async def test_each_error_status_is_one_clear_line_and_the_chat_goes_on(server, status, kind,
+                                                                        words):
+    s = session_for(server)
+    await s.start()
+    server.fault = Fault(status=status)
+    _, events = await turn(s, "hi")
+    error = events[-1]
+    assert isinstance(error, SessionError) and error.kind == kind, error
+    assert words in error.message and server.url in error.message and "\n" not in error.message
+    assert s.state is SessionState.STOPPED and not error.partial
+    answer, _ = await turn(s, "again")
+    assert answer == server.script.answer
+    await s.close()
