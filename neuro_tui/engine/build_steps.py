@@ -174,9 +174,31 @@ def locked_build(spec: RuntimeSpec, is_done: Callable[[], dict[str, Path]],
         if done := is_done():
             progress("done", 1.0, f"{spec.name} already installed")
             return done
-        return do_build()
+        with _hangup_interrupts():
+            return do_build()
     finally:
         lock.release()
+
+
+@contextmanager
+def _hangup_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP (an SSH session that drops) clean up like Ctrl+C: the compilers
+    run in their own session (so Ctrl+C reaches only us), and would otherwise outlive us."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # the app's worker thread: the app's own exit handling applies
+        return
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager

@@ -140,7 +140,10 @@ def test_failed_build_leaves_nothing_installed(tools, tree, tmp_path, monkeypatc
     assert "error: boom" in log
 
 
-def test_ctrl_c_mid_compile_leaves_nothing_and_no_process(tools, tree, tmp_path, monkeypatch):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["ctrl-c", "term", "hangup"])
+def test_ctrl_c_mid_compile_leaves_nothing_and_no_process(tools, tree, tmp_path, monkeypatch,
+                                                          sig):
     pidfile = tmp_path / "cmake.pid"
     monkeypatch.setenv("FAKE_CMAKE", "hang")
     monkeypatch.setenv("FAKE_CMAKE_PID", str(pidfile))
@@ -151,7 +154,7 @@ def test_ctrl_c_mid_compile_leaves_nothing_and_no_process(tools, tree, tmp_path,
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
     cmake_pid = int(pidfile.read_text())
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     assert proc.wait(20) == 130
     assert "interrupted" in proc.stderr.read()
     time.sleep(0.2)
