@@ -51,7 +51,7 @@ def _launcher(args: argparse.Namespace):
 
 
 def run_start(args: argparse.Namespace) -> int:
-    from neuro_tui.engine import llama_server
+    from neuro_tui.engine import server_registry
 
     launcher = _launcher(args)
     print(f"starting llama-server for {launcher.model.name} on {launcher.url} ...",
@@ -61,7 +61,7 @@ def run_start(args: argparse.Namespace) -> int:
     print(launcher.url)
     if args.keep:
         launcher.keep = True
-        entry = llama_server.record(launcher)
+        entry = server_registry.record(launcher)
         launcher.proc.returncode = 0  # detached: ours no longer to wait for (no warning)
         print(f"kept running: pid {entry['pid']}, log {entry['log']}", file=sys.stderr)
         print("the app connects to it with [engine] kind = \"server\" (or --engine server); "
@@ -86,9 +86,9 @@ def _interrupt(*_args) -> None:
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    from neuro_tui.engine import llama_server
+    from neuro_tui.engine import server_registry
 
-    kept = llama_server.recorded()
+    kept = server_registry.recorded()
     targets = [e for e in kept if args.pid in (None, e["pid"])]
     if args.pid is not None and not targets:
         raise UsageError(f"no kept llama-server with pid {args.pid}"
@@ -98,7 +98,7 @@ def run_stop(args: argparse.Namespace) -> int:
         print("no llama-server is kept running")
         return 0
     for entry in targets:
-        llama_server.stop_recorded(entry["pid"])
+        server_registry.stop_recorded(entry["pid"])
         print(f"stopped llama-server pid {entry['pid']} ({entry['url']})")
     return 0
 
@@ -106,9 +106,9 @@ def run_stop(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     import httpx
 
-    from neuro_tui.engine import llama_server
+    from neuro_tui.engine import server_registry
 
-    kept = llama_server.recorded()
+    kept = server_registry.recorded()
     for entry in kept:
         try:
             health = httpx.get(f"{entry['url']}/health", timeout=2.0, trust_env=False)

@@ -38,16 +38,16 @@ def server_spec(config: Config, endpoint: Endpoint, model: str = "") -> ServerSp
 
 def build_server_session(config: Config):
     """A ServerSession; nothing is contacted or spawned until start()."""
-    from neuro_tui.engine import llama_server
+    from neuro_tui.engine import server_registry
     from neuro_tui.engine.server_engine import ServerSession
 
     if config.engine_url:
         endpoint = parse_url(config.engine_url, allow_remote=config.allow_remote)
-        kept = next((e for e in llama_server.recorded()
+        kept = next((e for e in server_registry.recorded()
                      if e["url"].rstrip("/") == endpoint.base), None)
         return ServerSession(server_spec(config, endpoint), pid=kept["pid"] if kept else None)
     # Servers started by neuro-tui serve the GGUF under its file stem (--alias).
-    if kept := llama_server.recorded():
+    if kept := server_registry.recorded():
         entry = kept[-1]
         spec = server_spec(config, parse_url(entry["url"]), Path(entry["model"]).stem)
         return ServerSession(spec, pid=entry["pid"])
