@@ -7,6 +7,7 @@ it committed, so Ctrl+C is always safe. The summary says which files were skippe
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def storage_for(flag: str | None) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     storage = storage_for(args.storage)
-    missing = [p for p in args.paths if not Path(p).expanduser().exists()]
+    # lexists: a dangling link is reported in the summary (skipped, dangling link)
+    missing = [p for p in args.paths if not os.path.lexists(Path(p).expanduser())]
     if missing:
         raise UsageError(f"no such file or folder: {missing[0]}")
     console = Console(stderr=True, highlight=False)

@@ -8,12 +8,9 @@ so a killed run keeps everything up to its last commit and the next run resumes 
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +18,11 @@ from pathlib import Path
 import tantivy
 
 from neuro_tui.retrieval import store
+from neuro_tui.retrieval.files import SKIP_DIRS, unique_files, walk  # noqa: F401 - API
 from neuro_tui.retrieval.loaders import MAX_BYTES
-from neuro_tui.retrieval.prepare import Prepared, prepare, prepare_args
+from neuro_tui.retrieval.prepare import Prepared, prepare_args
+from neuro_tui.retrieval.workers import in_order
 
-SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", ".venv", ".tox"}
 COMMIT_SECONDS = 2.0  # NEURO_TUI_COMMIT_SECONDS overrides (tests commit more often)
 
 
@@ -43,69 +41,13 @@ class IndexReport:
     unchanged: int = 0
     removed: int = 0
     passages: int = 0  # passages written this run
-    bytes: int = 0  # bytes of files read this run
+    bytes: int = 0  # bytes of the files indexed this run (skipped ones not counted)
     seconds: float = 0.0
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason -> paths
 
 
-def walk(paths: Iterable[Path], recursive: bool) -> Iterator[str]:
-    """Absolute file paths under the given files/folders (hidden folders left out)."""
-    for root in paths:
-        root_s = os.path.abspath(os.path.expanduser(root))
-        if os.path.isfile(root_s):
-            yield root_s
-            continue
-        if not os.path.isdir(root_s):
-            raise FileNotFoundError(root_s)
-        if not recursive:
-            for entry in sorted(os.scandir(root_s), key=lambda e: e.name):
-                if entry.is_file():
-                    yield entry.path
-            continue
-        for folder, dirs, files in os.walk(root_s):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            for name in sorted(files):
-                full = os.path.join(folder, name)
-                if os.path.isfile(full):
-                    yield full
-
-
-def unique_files(files: list[str]) -> list[str]:
-    """One path per real file, the real one first: /usr/share/doc-style symlinks (index.html
-    -> python-policy.html) would otherwise index the same text twice and double its hits."""
-    by_target: dict[str, str] = {}
-    for path in files:
-        target = os.path.realpath(path)
-        current = by_target.get(target)
-        if current is None or (path == target and current != target):
-            by_target[target] = path
-    keep = set(by_target.values())
-    return [f for f in files if f in keep]
-
-
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
-def _prepared(todo: list[tuple[str, str | None, int]], workers: int) -> Iterator[Prepared]:
-    """Results in input order; a bounded window of work in flight keeps memory flat."""
-    if workers <= 1 or len(todo) < 8:
-        for item in todo:
-            yield prepare(*item)
-        return
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
-    window: deque = deque()
-    items = iter(todo)
-    try:
-        for item in items:
-            window.append(pool.submit(prepare_args, item))
-            if len(window) >= 8 * workers:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
@@ -120,7 +62,7 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
     try:
         known = store.file_states(index)
         own = [os.path.abspath(os.path.expanduser(storage))]  # never index the index itself
-        files = unique_files([f for f in dict.fromkeys(walk(paths, recursive))
+        files = unique_files([f for f in dict.fromkeys(walk(paths, recursive, report.skipped))
                               if not _under(f, own)])
         roots = [os.path.abspath(os.path.expanduser(p)) for p in paths]
         present = set(files)
@@ -144,7 +86,7 @@ def index_paths(storage: Path, paths: list[Path], *, recursive: bool = False,
                 todo.append((path, old.hash if old else None, max_bytes))
         every = float(os.environ.get("NEURO_TUI_COMMIT_SECONDS") or COMMIT_SECONDS)
         last_commit = time.monotonic()
-        for item in _prepared(todo, workers):
+        for item in in_order(prepare_args, todo, workers):
             _apply(writer, item, known.get(item.path), report)
             done += 1
             if progress:
@@ -182,7 +124,8 @@ def _apply(writer: tantivy.IndexWriter, item: Prepared, old: store.FileState | N
             key=f"{path}#{n}", path=path, doctype="passage", title=item.title, heading=heading,
             body=text, line_start=line_start, line_end=line_end))
     writer.add_document(store.file_doc(path, state))
-    report.bytes += item.size
+    if item.status == "indexed":
+        report.bytes += item.size
     report.passages += len(item.chunks)
     if old:
         report.updated += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ class Prepared:
 def prepare(path: str, old_hash: str | None, max_bytes: int) -> Prepared:
     try:
         st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # became a FIFO/device since the walk: never open
+            return Prepared(path, "unreadable", reason="not a regular file")
         if st.st_size > max_bytes and not path.endswith(".gz"):
             return Prepared(path, "skipped", st.st_mtime_ns, st.st_size,
                             f"skip:too big:{st.st_size}", "too big")

@@ -1,0 +1,71 @@
+"""Worker processes for indexing that die with the indexer, even on `kill -9`.
+
+Why: with the forkserver start method, a SIGKILLed `neuro-tui index` left the forkserver,
+its two workers and the resource tracker running (about 270 MB), re-parented to init: the
+workers waited forever on a queue nobody would write again. Now the workers are spawned
+straight from the indexer and each one's initializer asks the kernel for SIGKILL when its
+parent goes (PR_SET_PDEATHSIG, Linux) and watches the parent pid as a fallback (other
+systems, and a parent thread that exits). The resource tracker then sees every writer of
+its pipe gone and exits by itself.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+PR_SET_PDEATHSIG = 1
+WATCH_EVERY_S = 0.5
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end this process as soon as `parent_pid` is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # it died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCH_EVERY_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned workers (the parent runs Tantivy threads: no fork) that die with us."""
+    return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def in_order(func: Callable, todo: list, workers: int, window: int = 8) -> Iterator:
+    """func(item) for each item, in input order; a bounded window of work in flight keeps
+    memory flat. Small jobs run in this process (a worker start costs more)."""
+    if workers <= 1 or len(todo) < 8:
+        for item in todo:
+            yield func(item)
+        return
+    executor = pool(workers)
+    flight: deque = deque()
+    try:
+        for item in todo:
+            flight.append(executor.submit(func, item))
+            if len(flight) >= window * workers:
+                yield flight.popleft().result()
+        while flight:
+            yield flight.popleft().result()
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
