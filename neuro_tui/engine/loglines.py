@@ -65,3 +65,16 @@ def load_failure_reason(lines: list[str]) -> str | None:
         return None
     specific = [e for e in errors if "unable to load model" not in e and "failed to load" not in e]
     return (specific or errors)[0]
+
+
+_WHY = re.compile(
+    r"GGML_ASSERT|GGML_ABORT|\berror\b|\bfailed\b|\bfatal\b|terminate called|what\(\)|\babort"
+    r"|out of memory|cannot allocate|bad_alloc|segmentation fault|core dumped|unable to", re.I)
+
+
+def why_lines(lines: list[str], limit: int = 5) -> list[str]:
+    """The lines of llama-cli's log that say why it stopped. Pass only what it wrote after it
+    was ready: the ~125 startup lines before say nothing about a crash (quoting their tail
+    showed the banner). Error-like lines first; else its last lines; often none (SIGKILL)."""
+    found = [line for line in lines if _WHY.search(line) and "no error" not in line]
+    return (found or lines)[-limit:]

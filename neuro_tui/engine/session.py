@@ -50,7 +50,13 @@ from pathlib import Path
 from neuro_tui import paths
 from neuro_tui.engine import args as argmod
 from neuro_tui.engine.events import Flavor, SessionState
-from neuro_tui.engine.loglines import ErrorLine, Perf, classify_line, load_failure_reason
+from neuro_tui.engine.loglines import (
+    ErrorLine,
+    Perf,
+    classify_line,
+    load_failure_reason,
+    why_lines,
+)
 from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.protocol import Ready, StreamParser
 from neuro_tui.engine.ptyproc import PtyProcess
@@ -90,6 +96,7 @@ class LlamaSession:
         self._ctrl_c_stops = False
         self._abandoned = False  # a caller stopped iterating ask() mid-answer
         self._current = None  # the running turn's generator
+        self.log_lines_at_ready = 0
         _LIVE.add(self)
 
     @property
@@ -149,6 +156,7 @@ class LlamaSession:
             if any(isinstance(e, Ready) for e in events):
                 break
         self.stats.load_ms = (time.monotonic() - t0) * 1000
+        self.log_lines_at_ready = len(self._proc.log_tail(10**6))  # crash reasons come after
         self._ctx = ContextTracker(self.stats, self.spec.params.ctx_size, self._system)
         self._probe = ProcessProbe(self._proc.pid)
         self._probe.sample(self.stats)
@@ -162,6 +170,10 @@ class LlamaSession:
             self._queue.put_nowait(None)
             return
         self._queue.put_nowait((time.monotonic(), self._parser.feed(data)))
+
+    def why(self) -> list[str]:
+        """The log lines that say why llama-cli stopped (engine.loglines.why_lines)."""
+        return why_lines(self._proc.log_tail(10**6)[self.log_lines_at_ready:]) if self._proc else []
 
     def _exit_text(self) -> str:
         p = self._proc

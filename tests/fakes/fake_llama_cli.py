@@ -7,7 +7,8 @@ Flavor: FAKE_FLAVOR=old|bitnet|new (default old). Behaviour, all optional (env):
                  "{system}" = "System: <system prompt>".
   FAKE_TOKEN_DELAY seconds per token (0.005)   FAKE_PREFILL_DELAY seconds before a token (0.02)
   FAKE_LOAD_DELAY seconds (0.05)               FAKE_EXIT_ON_LOAD=1: "unable to load model", exit 1
-  FAKE_CRASH_AFTER=N: SIGSEGV after N answer tokens (FAKE_CRASH_TURN=k: only in turn k)
+  FAKE_CRASH_AFTER=N: SIGSEGV after N answer tokens (FAKE_CRASH_TURN=k: only in turn k;
+                 FAKE_CRASH_LOG: JSON list of lines written to stderr just before)
   FAKE_HANG_AFTER=N: stop writing (but stay alive) after N answer tokens
   FAKE_SIGINT_EXITS=1: Ctrl+C always quits, as when it lands just after an answer ended
 Flags are llama-cli's (-m, -cnv, -sys, -p, -n, -c, --color [on|off], ...); stderr gets logs
@@ -188,6 +189,8 @@ class Fake:
             if self.stop:
                 break
             if count == crash:
+                for line in json.loads(ENV("FAKE_CRASH_LOG", "[]")):
+                    w(line.encode() + b"\n", ERR)
                 os.kill(os.getpid(), signal.SIGSEGV)
             if count == hang:
                 while True:
