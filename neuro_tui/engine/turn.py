@@ -110,7 +110,7 @@ async def run_turn(session, prepared: Prepared):
                     yield SessionError(
                         f"llama-cli sent nothing for {spec.hang_timeout_s:.0f} s: it looks hung "
                         "(restart to continue; the conversation is kept)", kind="hang",
-                        log_tail=proc.log_tail(), partial=bool(parts))
+                        log_tail=session.why(), partial=bool(parts))
                     return
             if item is None:
                 async for event in _exited(session, prepared, parts, clock, stop_reason):
@@ -225,8 +225,10 @@ async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnCloc
     stats.state = SessionState.CRASHED
     session.history.append(Exchange(prepared.text, "".join(parts), partial=True))
     await proc.end()
+    why = session.why()  # its own words after it was ready, not the startup banner
     yield SessionError(
-        f"llama-cli stopped while answering ({session._exit_text()})"
+        f"llama-cli stopped while answering ({session._exit_text()}"
+        + (f": {why[0]}" if why else "") + ")"
         + ("; the partial answer is kept" if parts else ""),
         kind="crash", exit_code=proc.exit_code, signal=proc.signal,
-        log_tail=proc.log_tail(), partial=bool(parts))
+        log_tail=why, partial=bool(parts))
