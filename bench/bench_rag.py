@@ -139,20 +139,23 @@ def main() -> int:
             row["plain"] = asyncio.run(ttft(spec, item.q))
             row["budget"] = asyncio.run(ttft(spec, plan.prompt))
             row["fill"] = asyncio.run(ttft(spec, fill.prompt))
-            predicted = row["plain"] + plan.source_tokens / tuning.prefill_tok_s
-            row["hidden"] = row["budget"] / predicted if row["budget"] else None
-            if row["fill"]:  # the prompt speed at this moment, from the long prompt
+            if row["plain"] is not None and row["budget"]:
+                predicted = row["plain"] + plan.source_tokens / tuning.prefill_tok_s
+                row["hidden"] = row["budget"] / predicted
+            if row["fill"] and row["budget"] and row["plain"] is not None:
                 moment = fill_tokens / max(row["fill"] - row["plain"], 1e-3)
                 row["hidden_now"] = row["budget"] / (row["plain"] + plan.source_tokens / moment)
-            print(f"  {n + 1:2d} plain {row['plain']:.2f}s  budget {row['budget']:.2f}s "
-                  f"({plan.prompt_tokens} tok)  fill {row['fill']:.2f}s ({fill_tokens} tok)  "
+            shown = {k: "-" if row[k] is None else f"{row[k]:.3f}s"
+                     for k in ("plain", "budget", "fill")}  # no answer byte (EOS first)
+            print(f"  {n + 1:2d} plain {shown['plain']}  budget {shown['budget']} "
+                  f"({plan.prompt_tokens} tok)  fill {shown['fill']} ({fill_tokens} tok)  "
                   f"gold {int(row['budget_gold'])}/{int(row['fill_gold'])}  {item.q[:40]}")
         rows.append(row)
     timed = [r for r in rows if "plain" in r]
     plain, budget, fill = (med(r[k] for r in timed) for k in ("plain", "budget", "fill"))
     share = {k: sum(r[f"{k}_gold"] for r in rows) / len(rows) for k in ("budget", "fill")}
-    print(f"\nTTFT median over {len(timed)} questions: plain {plain:.2f} s, budget "
-          f"{budget:.2f} s ({budget / plain:.1f}x plain; goal <= 10x), fill {fill:.2f} s "
+    print(f"\nTTFT median over {len(timed)} questions: plain {plain:.3f} s, budget "
+          f"{budget:.3f} s ({budget / plain:.1f}x plain; goal <= 10x), fill {fill:.2f} s "
           f"({fill / plain:.1f}x)")
     print(f"prompt tokens median: plain {med(r['plain_tokens'] for r in rows):.0f}, budget "
           f"{med(r['budget_tokens'] for r in rows):.0f} (sources "
