@@ -51,6 +51,7 @@ SMALLEST_WINDOW_CHARS = 140  # one sentence with the matched words
 # only makes a small model wait and wander (idle machine: 3 windows keep TTFT near 10x plain).
 MAX_WINDOWS = 3
 LARGEST_WINDOW_CHARS = 360
+MIN_WINDOW_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def candidates(question: str, local: list[Hit], web: list[Hit],
     """Best-first windows, one per passage, duplicates and near-duplicates removed."""
     terms = query_terms(question)
     kept: list[Candidate] = []
+    short: list[Candidate] = []
     prints: list[frozenset] = []
     duplicates = 0
     ranked = _ranked(list(local), list(web))
@@ -116,7 +118,9 @@ def candidates(question: str, local: list[Hit], web: list[Hit],
                     key=lambda item: -item[2])  # further passages of a file: after all files
     for origin, hit, norm in ranked + folded:
         window = best_window(hit.text, terms, max_chars, min(MIN_WINDOW_CHARS, max_chars * 3 // 5))
-        if not window.text:
+        if len(window.text.split()) < MIN_WINDOW_WORDS:  # e.g. a heading alone in its chunk
+            if window.text:
+                short.append(Candidate(origin, hit, norm, window))  # only if nothing else
             continue
         mark = shingles(window.text)
         if any(near_duplicate(mark, other) for other in prints):
@@ -126,7 +130,7 @@ def candidates(question: str, local: list[Hit], web: list[Hit],
         prints.append(mark)
         if len(kept) >= MAX_CANDIDATES:
             break
-    return kept, duplicates
+    return kept or short[:1], duplicates
 
 
 def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budget_tokens: int,

@@ -64,3 +64,38 @@ def test_real_calibration_is_cached_and_redone_for_other_threads(llama_cli_old, 
     assert first.seconds < 20 and 3.0 < first.chars_per_token < 6.5
     assert tune.cached(llama_cli_old, smollm2) == first
     assert tune.cached(llama_cli_old, smollm2, 1, 1) is None  # other settings: not measured
+
+
+def test_ask_measures_once_then_reports_the_plan(llama_cli_old, smollm2, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "zorblat.md").write_text("# Zorblat\n\n" + "Filler about other towns. " * 200
+                                     + "\n\nThe zorblat festival is held every year in the "
+                                     "town of Quennick.\n")
+    storage = tmp_path / "index"
+    index_paths(storage, [docs], recursive=True)
+    env = {**os.environ, "NEURO_TUI_CACHE_DIR": str(tmp_path / "cache")}
+
+    def ask():
+        return subprocess.run(
+            [sys.executable, "-m", "neuro_tui", "ask", "Where is the zorblat festival held?",
+             "--storage", str(storage), "--cli", str(llama_cli_old), "--model", str(smollm2),
+             "--max-tokens", "24", "--json", "--seed", "7"],
+            capture_output=True, text=True, timeout=180, env=env)
+
+    first, second = ask(), ask()
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "measuring this model's prompt speed once" in first.stderr
+    assert "measuring" not in second.stderr  # cached
+    data = json.loads(second.stdout)
+    plan = data["prefill"]
+    assert plan["rate_measured"] and plan["exact_tokens"] == bool(
+        tokenize.tokenize_binary(llama_cli_old))
+    assert 0 < plan["source_tokens"] and plan["expected_s"] > 0
+    assert "Quennick" in data["sources"][0]["passage"]
+    assert len(data["sources"][0]["passage"]) < 600  # the window, not the 5 KB passage

@@ -140,3 +140,18 @@ def test_estimate_fallback_errs_towards_more_tokens():
     assert estimate_chars_per_token(1.24) == 0.93  # byte-level vocab
     counter = counter_for(None, None, 1.24)
     assert not counter.exact and counter.count("x" * 93) == 100
+
+
+def test_a_matching_heading_brings_the_text_after_it():
+    text = "# Zorblat\n\n" + "Filler about the towns of the coast and their markets. " * 30
+    window = best_window(text, query_terms("zorblat"), max_chars=200)
+    assert window.text.startswith("# Zorblat") and 150 <= len(window.text) <= 200
+
+
+def test_a_heading_alone_is_skipped_unless_it_is_all_there_is():
+    heading = hit("/d/z.md", "# Zorblat", 9.0)
+    body = hit("/d/z.md", "The zorblat festival is held in Quennick every year.", 5.0, line=9)
+    packed = pack("zorblat festival", [heading, body], counter=Estimate(), budget_tokens=400)
+    assert [p.text for p in packed.context.sources[0].passages] == [body.text]
+    alone = pack("zorblat", [heading], counter=Estimate(), budget_tokens=400)
+    assert alone.context.sources[0].passage == "# Zorblat"
