@@ -3,7 +3,8 @@
 It owns the engine session (engine.base.ChatSession), the queue, turn numbering, retrieval,
 the chat store, restart with a recap, and the context policy hook. It never calls into a
 UI: consumers iterate `run()` and get typed events (chat/events.py); the transcript it
-keeps (`service.transcript`) is `Transcript.apply` of exactly those events.
+keeps (`service.transcript`) is `Transcript.apply` of exactly those events, and the store
+persists exactly those events.
 
     service = ChatService(config, store=ChatStore.create(model="smollm2"))
     service.submit("hello")                 # any time: while loading, while answering
@@ -12,16 +13,41 @@ keeps (`service.transcript`) is `Transcript.apply` of exactly those events.
     await service.close()
 
 submit/stop/restart/set_web are safe to call from any coroutine on the same loop while
-run() is being iterated elsewhere (e.g. key handlers while a Textual worker consumes run()).
+run() is being iterated elsewhere (key handlers while a Textual worker consumes run()).
+Only run() talks to the engine (except stop(), which only sends Ctrl+C).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from neuro_tui.chat.events import ChatEvent
+from neuro_tui.chat import events as ev
+from neuro_tui.chat.policy import KeepContext, fits, message_tokens
 from neuro_tui.chat.transcript import Transcript
+from neuro_tui.chat.turn_runner import run_turn
+from neuro_tui.engine.events import Exchange
+from neuro_tui.engine.recap import build_recap
+from neuro_tui.errors import NeuroError
+from neuro_tui.textsafe import strip_controls
+
+CLOSE_WAIT_S = 10.0
+
+
+def default_session_factory(config) -> Any:
+    """Resolve model + llama-cli (raises MissingError with the fix) and make a LlamaSession."""
+    from neuro_tui.engine.session import LlamaSession
+    from neuro_tui.launch import build_session_spec
+
+    return LlamaSession(build_session_spec(config))
+
+
+def default_retriever(question: str, config, web: bool):
+    from neuro_tui.chat.retrieval import retrieve
+
+    return retrieve(question, config, web)
 
 
 class ChatService:
@@ -31,57 +57,258 @@ class ChatService:
         """config: neuro_tui.config.Config. session_factory(config) -> ChatSession (default:
         launch.build_session_spec + LlamaSession; called in a thread, may raise NeuroError).
         retriever(question, config, web) -> (prompt, [Source], [note]) (default: the
-        retrieval pipeline; used when config.storage or web is on). store: a ChatStore the
-        transcript is persisted to (None: not saved). transcript: a resumed chat (its turns
-        are given to the first engine as a recap). context_policy: see chat/policy.py."""
-        raise NotImplementedError
+        retrieval pipeline; used when config.storage or web is on; False: never).
+        store: a ChatStore the transcript is persisted to (None: not saved). transcript: a
+        resumed chat (its turns are given to the first engine as a recap). context_policy:
+        see chat/policy.py (default: KeepContext)."""
+        self.config = config
+        self.factory = session_factory or default_session_factory
+        self.retriever = default_retriever if retriever is None else retriever
+        self.store = store
+        self.transcript = transcript or (store.transcript() if store else Transcript())
+        self.policy = context_policy or KeepContext()
+        self.web = bool(getattr(config, "web", False))
+        self._session = None
+        self._state = "idle"
+        self._started_once = False
+        self._queue: deque[int] = deque()
+        self._outbox: deque[ev.ChatEvent] = deque()
+        self._wake = asyncio.Event()
+        self._run_done = asyncio.Event()
+        self._restart: tuple[Any, str | None] | None = None  # (config or None, recap or None)
+        self._running: int | None = None
+        self._stop_requested = False
+        self._closing = self._closed = self._run_active = False
 
     # -- state, read at any time ---------------------------------------------------------
-    transcript: Transcript  # the chat so far, queued turns included
-    web: bool  # web search on for the next turns
-
     @property
     def state(self) -> str:
         """idle | loading | ready | answering | failed | closed."""
-        raise NotImplementedError
+        return self._state
 
     @property
     def session(self):
         """The engine session (ChatSession) or None: spec, stats (LiveStats), log_path."""
-        raise NotImplementedError
+        return self._session
+
+    @property
+    def running_turn(self) -> int | None:
+        return self._running
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue)
+
+    @property
+    def stop_requested(self) -> bool:
+        """stop() or restart() was asked for during the running turn."""
+        return self._stop_requested
+
+    def engine_down(self) -> None:
+        """The engine died during a turn: queued turns wait for restart()."""
+        self._state = "failed"
 
     # -- commands ------------------------------------------------------------------------
     def submit(self, text: str) -> int | None:
         """Queue a message; returns its turn number, or None when it was refused (empty
         after cleaning, cannot fit the context, service closed): a MessageRefused event
         says why and the chat goes on. Emits TurnQueued."""
-        raise NotImplementedError
+        question = strip_controls(text).strip()
+        if self._closing:
+            return self._refuse("closed", "the chat is closed", text)
+        if not question:
+            why = ("message refused: nothing is left after removing control characters"
+                   if text.strip() else "message refused: it is empty")
+            return self._refuse("empty", why, text)
+        ctx = int(getattr(self.config, "ctx_size", 0) or 0)
+        system = str(getattr(self.config, "system_prompt", "") or "")
+        if not fits(question, system, ctx):
+            tokens = message_tokens(question, system)
+            return self._refuse("too_long", (
+                f"message refused: about {tokens} tokens, the context holds {ctx} "
+                f"({len(question)} characters); add the text to the local index as a "
+                "source instead (neuro-tui index FILE) and ask about it"),
+                question, tokens, ctx)
+        number = max(self.transcript.next_number, (self._running or 0) + 1,
+                     (self._queue[-1] + 1) if self._queue else 1)
+        waiting = len(self._queue) + (1 if self._running else 0)
+        self._post(ev.TurnQueued(number, question, waiting))
+        self._queue.append(number)
+        self._wake.set()
+        return number
 
-    def run(self, *, until_idle: bool = False) -> AsyncIterator[ChatEvent]:
+    async def run(self, *, until_idle: bool = False) -> AsyncIterator[ev.ChatEvent]:
         """The event stream: starts the engine when needed, sends queued turns one by one,
-        performs requested restarts. until_idle: return once nothing is queued or running
-        (CLI); otherwise wait for more until close() (TUI worker)."""
-        raise NotImplementedError
+        performs requested restarts. until_idle: return once nothing is queued or running,
+        or the engine failed (CLI); otherwise wait for more until close() (TUI worker)."""
+        if self._run_active:
+            raise RuntimeError("ChatService.run() is already being iterated")
+        self._run_active = True
+        self._run_done.clear()
+        try:
+            while True:
+                while self._outbox:
+                    yield self._outbox.popleft()
+                if self._closing:
+                    await self._shutdown()
+                    while self._outbox:
+                        yield self._outbox.popleft()
+                    return
+                if self._restart is not None or self._state == "idle":
+                    async for event in self._start():
+                        yield event
+                elif self._state == "ready" and self._queue:
+                    async for event in self._turn(self._queue.popleft()):
+                        yield event
+                elif until_idle:
+                    return
+                else:
+                    self._wake.clear()
+                    await self._wake.wait()
+        finally:
+            self._run_active = False
+            self._run_done.set()
 
-    def ask(self, text: str) -> AsyncIterator[ChatEvent]:
+    async def ask(self, text: str) -> AsyncIterator[ev.ChatEvent]:
         """submit(text), then run(until_idle=True): one question's events (CLI, tests)."""
-        raise NotImplementedError
+        self.submit(text)
+        async for event in self.run(until_idle=True):
+            yield event
 
     async def stop(self) -> bool:
         """Stop the answer being generated (Ctrl+C semantics); queued turns still go.
         True when there was one to stop."""
-        raise NotImplementedError
+        if self._running is None:
+            return False
+        self._stop_requested = True
+        if self._session is not None:
+            await self._session.interrupt()
+        return True
 
-    def restart(self, config=None) -> None:
+    def restart(self, config=None, recap: str | None = None) -> None:
         """Ask for a fresh engine (after a crash, or with a new model/params in `config`);
-        it gets the recap of the finished turns. Done by run() once the current answer
-        has stopped."""
-        raise NotImplementedError
+        it gets `recap`, by default the recap of the finished turns. Done by run() once
+        the current answer has stopped (it is stopped now)."""
+        self._restart = (config, recap)
+        if self._running is not None and self._session is not None:
+            self._stop_requested = True
+            asyncio.ensure_future(self._session.interrupt())
+        self._wake.set()
 
     def set_web(self, on: bool) -> None:
-        raise NotImplementedError
+        self.web = bool(on)
 
     async def close(self) -> None:
         """Stop everything, end the engine (no orphan), flush the store; run() then yields
         EngineClosed and ends. Idempotent."""
-        raise NotImplementedError
+        if self._closed:
+            return
+        self._closing = True
+        await self.stop()
+        self._wake.set()
+        if self._run_active:
+            try:
+                await asyncio.wait_for(self._run_done.wait(), CLOSE_WAIT_S)
+            except TimeoutError:
+                pass
+        await self._shutdown()
+
+    # -- inside run() --------------------------------------------------------------------
+    def _post(self, event: ev.ChatEvent) -> ev.ChatEvent:
+        """The one place an event takes effect: transcript, store, then the stream."""
+        self.transcript = self.transcript.apply(event)
+        if self.store is not None:
+            self.store.record(event)
+        self._outbox.append(event)
+        return event
+
+    def _refuse(self, reason: str, message: str, text: str, tokens: int | None = None,
+                ctx: int | None = None) -> None:
+        self._post(ev.MessageRefused(reason, message, text, tokens, ctx))
+        self._wake.set()
+        return None
+
+    def recap(self) -> str:
+        """The one recap: finished turns, newest kept, for a fresh engine's system prompt."""
+        turns = [Exchange(t.question, t.answer, t.partial)
+                 for t in self.transcript.finished_turns if t.answer or t.partial]
+        return build_recap(turns, int(getattr(self.config, "ctx_size", 4096) or 4096))
+
+    async def _start(self):
+        config, recap = self._restart or (None, None)
+        self._restart = None
+        restarting = self._started_once
+        self._state = "loading"
+        try:
+            if config is not None or self._session is None:
+                old, self._session = self._session, None
+                self.config = config or self.config
+                if old is not None:
+                    await old.close()
+                self._session = await asyncio.to_thread(self.factory, self.config)
+            session = self._session
+            spec = getattr(session, "spec", None)
+            if self.store is not None and spec is not None:
+                self.store.set_model(spec.model.stem)
+            info = _engine_info(spec, self.config)
+            for event in self._drain_outbox(ev.EngineStarting(*info, restart=restarting)):
+                yield event
+            recap = self.recap() if recap is None else recap
+            if restarting or recap:
+                await session.restart(recap)  # on a never-started session: start with it
+            else:
+                await session.start()
+            self._started_once = True
+        except Exception as error:  # load failure: an event, never raised
+            self._state = "failed"
+            hint = getattr(error, "hint", None)
+            message = strip_controls(getattr(error, "message", "") or str(error)) \
+                or type(error).__name__
+            kind = ("load" if "could not load" in message or not isinstance(error, NeuroError)
+                    else "missing")
+            yield self._post(ev.EngineFailed(kind, message, strip_controls(hint or "") or None))
+            return
+        self._state = "ready"
+        turns = len(self.transcript.finished_turns)
+        notice = None
+        if restarting or recap:
+            notice = (f"llama-cli restarted; the model was given a recap of the {turns} "
+                      "earlier turn(s)" if recap else "llama-cli restarted")
+        yield self._post(ev.EngineReady(*info, load_ms=session.stats.load_ms,
+                                        warnings=tuple(getattr(session, "warnings", ())),
+                                        notice=notice))
+
+    def _drain_outbox(self, event: ev.ChatEvent):
+        self._post(event)
+        while self._outbox:
+            yield self._outbox.popleft()
+
+    async def _turn(self, number: int):
+        self._running, self._stop_requested, self._state = number, False, "answering"
+        try:
+            async for event in run_turn(self, number):
+                self._post(event)
+                while self._outbox:
+                    yield self._outbox.popleft()
+        finally:
+            self._running = None
+            if self._state == "answering":
+                self._state = "ready"
+
+    async def _shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+        if self.store is not None:
+            self.store.close()
+        self._state = "closed"
+        self._post(ev.EngineClosed())
+
+
+def _engine_info(spec, config) -> tuple[str, str, str, int]:
+    if spec is None:
+        return (str(getattr(config, "model", "")), "", "", int(config.ctx_size or 0))
+    return (spec.model.stem, str(spec.binary), str(getattr(spec.flavor, "value", spec.flavor)),
+            spec.params.ctx_size)

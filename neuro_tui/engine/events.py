@@ -76,6 +76,15 @@ class SessionError:
     partial: bool = False
 
 
+@dataclass
+class Exchange:
+    """One finished (or cut-off) turn as the engine and the recap see it."""
+
+    user: str
+    answer: str
+    partial: bool = False  # cut off by a crash/hang (interrupts and max_tokens are not)
+
+
 @dataclass(frozen=True)
 class ContextWarning:
     """Context use is near the ctx size: older turns will be dropped silently by llama-cli."""

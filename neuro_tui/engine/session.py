@@ -44,12 +44,11 @@ import os
 import signal
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 
 from neuro_tui import paths
 from neuro_tui.engine import args as argmod
-from neuro_tui.engine.events import Flavor, SessionState
+from neuro_tui.engine.events import Exchange, Flavor, SessionState
 from neuro_tui.engine.loglines import ErrorLine, Perf, classify_line, load_failure_reason
 from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.protocol import Ready, StreamParser
@@ -61,13 +60,6 @@ from neuro_tui.engine.turn import drain, run_turn
 from neuro_tui.errors import GenerationError, MissingError
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()
-
-
-@dataclass
-class Exchange:
-    user: str
-    answer: str
-    partial: bool = False  # cut off by a crash/hang (interrupts and max_tokens are not)
 
 
 class LlamaSession:

@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 
-from neuro_tui.engine.events import AnswerText, SessionError, SessionState
+from neuro_tui.engine.events import AnswerText, Exchange, SessionError, SessionState
 from neuro_tui.engine.loglines import ErrorLine
 from neuro_tui.engine.protocol import (
     AnswerBytes,
@@ -46,8 +46,6 @@ async def drain(session, timeout: float = 10.0) -> None:
 
 
 async def run_turn(session, prepared: Prepared):
-    from neuro_tui.engine.session import Exchange
-
     proc, parser, stats, spec = session._proc, session._parser, session.stats, session.spec
     while not session._queue.empty():  # stale bytes from the prompt state
         session._queue.get_nowait()
@@ -186,8 +184,6 @@ def _cap(text: str, so_far: int, cap: int) -> str:
 
 async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock):
     """The process ended mid-turn: a Ctrl+C that landed at the prompt, or a crash."""
-    from neuro_tui.engine.session import Exchange
-
     proc, stats = session._proc, session.stats
     await proc.wait_exit(2.0)
     clean_exit = proc.exit_code in (0, 130) and proc.signal is None
