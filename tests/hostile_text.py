@@ -49,3 +49,26 @@ def escaped(text: str) -> list[str]:
 def all_in_one() -> str:
     """Every case in one answer, one per line (for a single scripted model reply)."""
     return "\n".join(text for _, text, _ in CASES)
+
+
+def lost(output: str) -> list[str]:
+    """Cases whose visible text did not arrive in `output`: the text before the first
+    control character and the text after the sequences (AFTER), in that order.
+
+    Weaker than equality with `visible` on purpose: llama-cli's stream parser removes the
+    escapes it frames on before the cleaner sees them, so a payload may show as text there;
+    what must hold on every path is that nothing escapes and nothing visible is lost."""
+    missing = []
+    for name, text, _visible in CASES:
+        cut = next((i for i, c in enumerate(text) if c < " " and c not in "\n\t"
+                    or "\x7f" <= c <= "\x9f" or c in "\u202a\u202b\u202c\u202d\u202e"
+                    "\u2066\u2067\u2068\u2069"), len(text))
+        if cut == len(text):  # plain text (markup): it must arrive as it is
+            if text not in output:
+                missing.append(name)
+            continue
+        before = text[:cut].split("\n")[0]
+        at = output.find(before)
+        if at < 0 or output.find(AFTER, at + len(before)) < 0:
+            missing.append(name)
+    return missing

@@ -80,6 +80,7 @@ class EngineFailed:
     message: str
     hint: str | None = None
     log_tail: tuple[str, ...] = ()
+    error: Exception | None = field(default=None, compare=False, repr=False)  # CLI exit codes
 
 
 @dataclass(frozen=True)

@@ -266,7 +266,8 @@ class ChatService:
                 or type(error).__name__
             kind = ("load" if "could not load" in message or not isinstance(error, NeuroError)
                     else "missing")
-            yield self._post(ev.EngineFailed(kind, message, strip_controls(hint or "") or None))
+            yield self._post(ev.EngineFailed(kind, message, strip_controls(hint or "") or None,
+                                             error=error))
             return
         self._state = "ready"
         turns = len(self.transcript.finished_turns)

@@ -1,7 +1,7 @@
 """`neuro-tui ask "question"`: one answer on stdout, for scripts (the seed's `neuro ask`).
 
-Same engine, retrieval and config as the app: retrieval first (sources are known before
-the answer), then one llama-cli conversation for one turn. Sources follow the answer as
+A thin consumer of the ChatService, like the app: one turn (retrieval first, so sources
+are known before the answer), no loop of its own. Sources follow the answer as
 `[n] title - path:line|URL`; `--timing` goes to stderr; `--json` prints one object.
 """
 
@@ -13,9 +13,7 @@ import json
 import sys
 
 from neuro_tui import config as config_mod
-from neuro_tui.engine.events import AnswerText, SessionError, TurnStats
-from neuro_tui.errors import GenerationError, MissingError, UsageError
-from neuro_tui.textsafe import strip_controls
+from neuro_tui.errors import GenerationError, MissingError, NeuroError, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,7 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _question(args: argparse.Namespace) -> str:
-    text = sys.stdin.read() if args.question == "-" else args.question
+    if args.question == "-":
+        from neuro_tui.cli.stdin_text import decode
+
+        text = decode(sys.stdin.buffer.read(), "stdin")
+    else:
+        text = args.question
     if not text.strip():
         raise UsageError("the question is empty")
     return text.strip()
@@ -78,74 +81,75 @@ def _spec_with_download(cfg: config_mod.Config, yes: bool):
 
 
 def _source_line(source) -> str:
-    return strip_controls(f"[{source.number}] {source.title} - {source.location}")
+    return f"[{source.number}] {source.title} - {source.location}"  # cleaned where it entered
 
 
 async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: str) -> dict:
+    """One turn through the ChatService: the same loop as the app and `chat --plain`."""
+    from neuro_tui.chat import events as ev
+    from neuro_tui.chat.service import ChatService
     from neuro_tui.engine.session import LlamaSession
-    from neuro_tui.retrieval.pipeline import Retriever
 
-    spec = _spec_with_download(cfg, args.yes)
-    if args.verbose:
-        print(f"model: {spec.model}\nllama-cli: {spec.binary} ({spec.flavor.value})",
-              file=sys.stderr)
-    prompt, sources, notes = question, [], []
-    retriever = Retriever.from_config(cfg)
-    if retriever.enabled:
-        context = await asyncio.to_thread(
-            retriever.context, question, ctx_size=cfg.ctx_size,
-            answer_tokens=cfg.max_tokens or 512, system_prompt=cfg.system_prompt)
-        prompt, sources, notes = context.prompt, context.sources, context.notes
-    for note in notes:
-        print(f"neuro-tui: {strip_controls(note)}", file=sys.stderr)
-    session = LlamaSession(spec)
-    parts: list[str] = []
-    stats: TurnStats | None = None
+    service = ChatService(cfg, session_factory=lambda c: LlamaSession(
+        _spec_with_download(c, args.yes)))
+    failure: NeuroError | None = None
+    notes: list[str] = []
     try:
-        await session.start()
-        async for event in session.ask(prompt):
-            if isinstance(event, AnswerText):
-                parts.append(event.text)
-                if args.stream and not args.json:
-                    sys.stdout.write(strip_controls(event.text))
-                    sys.stdout.flush()
-            elif isinstance(event, TurnStats):
-                stats = event
-            elif isinstance(event, SessionError):
+        async for event in service.ask(question):
+            if isinstance(event, ev.EngineStarting) and args.verbose:
+                print(f"model: {event.model}\nllama-cli: {event.runtime} ({event.flavor})",
+                      file=sys.stderr)
+            elif isinstance(event, ev.MessageRefused):
+                failure = UsageError(event.message)
+            elif isinstance(event, ev.EngineFailed):
                 if args.verbose:
                     print("\n".join(event.log_tail), file=sys.stderr)
-                raise GenerationError(f"llama-cli failed: {event.message}")
+                failure = event.error if isinstance(event.error, NeuroError) else (
+                    GenerationError(f"llama-cli failed: {event.message}"))
+            elif isinstance(event, ev.SourcesFound):
+                notes += event.notes
+            elif isinstance(event, ev.Notice):
+                print(f"neuro-tui: {event.text}", file=sys.stderr)
+            elif isinstance(event, ev.AnswerDelta) and args.stream and not args.json:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif isinstance(event, ev.TurnEnded) and event.error and failure is None:
+                failure = GenerationError(f"llama-cli failed: {event.error}")
     finally:
-        await session.close()
-    return {"answer": "".join(parts).strip(), "sources": sources, "stats": stats,
-            "notes": notes, "model": str(spec.model)}
+        await service.close()
+    if failure is not None:
+        raise failure
+    turn = service.transcript.last
+    spec = service.session.spec if service.session is not None else None
+    return {"answer": turn.answer.strip(), "sources": list(turn.sources), "stats": turn.stats,
+            "notes": notes, "model": str(spec.model) if spec else ""}
 
 
 def run(args: argparse.Namespace) -> int:
     question = _question(args)
     cfg = _config(args)
     result = asyncio.run(_answer(args, cfg, question))
-    stats: TurnStats | None = result["stats"]
+    stats: dict | None = result["stats"]
     if args.json:
         print(json.dumps({
             "question": question, "answer": result["answer"], "model": result["model"],
             "sources": [{"number": s.number, "title": s.title, "location": s.location,
-                         "origin": s.origin, "score": s.score,
-                         "passage": s.passages[0].text if s.passages else ""}
+                         "origin": s.origin, "score": s.score, "passage": s.text}
                         for s in result["sources"]],
-            "notes": result["notes"], "timing": stats.as_json() if stats else None,
+            "notes": result["notes"], "timing": stats,
         }, ensure_ascii=False))
         return 0
     if args.stream:
         print()
     else:
-        print(strip_controls(result["answer"]))
+        print(result["answer"])
     if result["sources"]:
         print("\nSources:")
         for source in result["sources"]:
             print(_source_line(source))
     if args.timing and stats:
-        estimate = "" if stats.tokens_exact else " (estimated)"
-        print(f"load {stats.load_ms or 0:.0f} ms | TTFT {stats.ttft_ms or 0:.0f} ms | "
-              f"{stats.tokens} tokens{estimate} | {stats.tok_s or 0:.1f} tok/s", file=sys.stderr)
+        estimate = "" if stats.get("tokens_exact") else " (estimated)"
+        print(f"load {stats.get('load_ms') or 0:.0f} ms | TTFT {stats.get('ttft_ms') or 0:.0f} ms"
+              f" | {stats.get('tokens')} tokens{estimate} | {stats.get('tok_s') or 0:.1f} tok/s",
+              file=sys.stderr)
     return 0
