@@ -2,9 +2,10 @@
 
 Why a schema: a chat file is data we wrote, but a crash can tear its last line and a user
 (or another version) can leave records we do not expect. One bad record is skipped and
-reported ("line 7: delta.text must be a string"); it never hides the rest of the chat, and
+reported ("line 7: delta.text has the wrong type"); it never hides the rest of the chat, and
 one bad file never hides the other chats. Files of the first format (no turn numbers, the
-source's origin under "kind") load the same way.
+source's origin under "kind") load the same way. Text is cleaned (textsafe) as it is read:
+a chat file is untrusted input too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from neuro_tui.chat.events import Source, TurnStatus
 from neuro_tui.chat.transcript import Transcript, Turn
+from neuro_tui.textsafe import strip_controls
 
 NUMBER = (int, float)
 OPT_STR = (str, type(None))
@@ -59,7 +61,7 @@ def check(record: Any) -> str | None:
 def source_from_json(data: dict[str, Any], index: int) -> Source:
     def text(key: str, default: str = "") -> str:
         value = data.get(key, default)
-        return value if isinstance(value, str) else default
+        return strip_controls(value) if isinstance(value, str) else default
 
     number = data.get("n", index)
     score = data.get("score")
@@ -71,7 +73,8 @@ def source_from_json(data: dict[str, Any], index: int) -> Source:
 
 
 def load(path: Path) -> Transcript:
-    """The chat in `path`; `Transcript.problems` lists what was skipped, line by line."""
+    """The chat in `path` (its id is the file name); `Transcript.problems` lists what was
+    skipped, line by line."""
     raw = path.read_bytes()
     lines = raw.split(b"\n")
     torn_tail = bool(raw) and not raw.endswith(b"\n")
@@ -99,10 +102,10 @@ def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn])
     """Add one valid record to the chat being loaded; why not, when it fits no turn."""
     kind = record["type"]
     if kind in ("meta", "model", "rename"):
-        for key, name in (("id", "chat_id"), ("title", "title"), ("created", "created"),
-                          ("model", "model")):
+        for key, name in (("title", "title"), ("created", "created"), ("model", "model")):
             if key in record:
-                meta[name] = record[key]
+                value = record[key]
+                meta[name] = strip_controls(value) if isinstance(value, str) else value
         return None
     last = next(reversed(turns.values()), None)
     if kind == "user":
@@ -113,7 +116,8 @@ def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn])
             number = last.number + 1 if last else 1
         if number in turns:
             return f"turn {number} appears twice"
-        turns[number] = Turn(number, record["content"], status=TurnStatus.GENERATING)
+        turns[number] = Turn(number, strip_controls(record["content"]),
+                             status=TurnStatus.GENERATING)
         return None
     turn = turns.get(record["turn"]) if "turn" in record else last
     if turn is None or turn.finished:
@@ -122,7 +126,7 @@ def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn])
         turn = replace(turn, sources=tuple(source_from_json(s, i)
                                            for i, s in enumerate(record["sources"], 1)))
     elif kind == "delta":
-        turn = replace(turn, answer=turn.answer + record["text"])
+        turn = replace(turn, answer=turn.answer + strip_controls(record["text"]))
     else:
         turn = _ended(turn, record)
     turns[turn.number] = turn
@@ -136,7 +140,7 @@ def _ended(turn: Turn, record: dict[str, Any]) -> Turn:
         status = {"interrupted": "stopped", "error": "failed"}.get(reason, "done")
     return replace(turn, status=TurnStatus(status), stop_reason=reason,
                    stats=record.get("stats"), partial=bool(record.get("partial")),
-                   error=record.get("error"))
+                   error=strip_controls(record.get("error") or "") or None)
 
 
 def _cut_off(turn: Turn) -> Turn:

@@ -130,7 +130,7 @@ class SavedChat:
 
     @property
     def chat_id(self) -> str:
-        return self.transcript.chat_id or self.path.stem
+        return self.path.stem
 
 
 def read(path: Path) -> SavedChat:

@@ -99,3 +99,26 @@ async def test_close_while_a_worker_iterates_forever(fake_factory):
     await service.close()
     await asyncio.wait_for(task, 5)
     assert isinstance(seen[-1], ev.EngineClosed)
+
+
+async def test_resume_gives_the_saved_turns_as_recap_and_numbers_go_on(fake_factory):
+    from neuro_tui.chat import store
+
+    st = store.ChatStore.create(model="m")
+    first = ChatService(make_config(), session_factory=fake_factory(answers=["Paris."]),
+                        store=st)
+    await collect(first.ask("capital of France?"))
+    await first.close()
+    saved = store.find("last")
+    assert saved.transcript.at(1).answer == "Paris."
+    resumed = ChatService(make_config(), session_factory=fake_factory(answers=["{system}"]),
+                          store=store.ChatStore.open(saved.path, saved.transcript.title),
+                          transcript=saved.transcript)
+    events = await collect(resumed.ask("and now?"))
+    ready = next(e for e in events if isinstance(e, ev.EngineReady))
+    assert "recap of the 1 earlier turn" in ready.notice
+    assert resumed.transcript.at(2).question == "and now?"
+    assert "capital of France?" in resumed.transcript.at(2).answer  # the recap reached it
+    await resumed.close()
+    again = store.load(saved.path)
+    assert [t.number for t in again.turns] == [1, 2] and again.problems == ()
