@@ -25,23 +25,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from neuro_tui.chat import events as ev
+from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
 from neuro_tui.chat.policy import KeepContext, fits, message_tokens
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.chat.turn_runner import run_turn
 from neuro_tui.engine.events import Exchange
 from neuro_tui.engine.recap import build_recap
-from neuro_tui.errors import NeuroError
 from neuro_tui.textsafe import strip_controls
 
 CLOSE_WAIT_S = 10.0
-
-
-def default_session_factory(config) -> Any:
-    """Resolve model + llama-cli (raises MissingError with the fix) and make a LlamaSession."""
-    from neuro_tui.engine.session import LlamaSession
-    from neuro_tui.launch import build_session_spec
-
-    return LlamaSession(build_session_spec(config))
 
 
 def default_retriever(question: str, config, web: bool):
@@ -62,15 +54,13 @@ class ChatService:
         resumed chat (its turns are given to the first engine as a recap). context_policy:
         see chat/policy.py (default: KeepContext)."""
         self.config = config
-        self.factory = session_factory or default_session_factory
+        self.engine = EngineLink(session_factory)
         self.retriever = default_retriever if retriever is None else retriever
         self.store = store
         self.transcript = transcript or (store.transcript() if store else Transcript())
         self.policy = context_policy or KeepContext()
         self.web = bool(getattr(config, "web", False))
-        self._session = None
         self._state = "idle"
-        self._started_once = False
         self._queue: deque[int] = deque()
         self._outbox: deque[ev.ChatEvent] = deque()
         self._wake = asyncio.Event()
@@ -89,7 +79,7 @@ class ChatService:
     @property
     def session(self):
         """The engine session (ChatSession) or None: spec, stats (LiveStats), log_path."""
-        return self._session
+        return self.engine.session
 
     @property
     def running_turn(self) -> int | None:
@@ -181,8 +171,8 @@ class ChatService:
         if self._running is None:
             return False
         self._stop_requested = True
-        if self._session is not None:
-            await self._session.interrupt()
+        if self.engine.session is not None:
+            await self.engine.session.interrupt()
         return True
 
     def restart(self, config=None, recap: str | None = None) -> None:
@@ -190,9 +180,9 @@ class ChatService:
         it gets `recap`, by default the recap of the finished turns. Done by run() once
         the current answer has stopped (it is stopped now)."""
         self._restart = (config, recap)
-        if self._running is not None and self._session is not None:
+        if self._running is not None and self.engine.session is not None:
             self._stop_requested = True
-            asyncio.ensure_future(self._session.interrupt())
+            asyncio.ensure_future(self.engine.session.interrupt())
         self._wake.set()
 
     def set_web(self, on: bool) -> None:
@@ -236,53 +226,20 @@ class ChatService:
 
     async def _start(self):
         config, recap = self._restart or (None, None)
-        self._restart = None
-        restarting = self._started_once
-        self._state = "loading"
-        try:
-            if config is not None or self._session is None:
-                old, self._session = self._session, None
-                self.config = config or self.config
-                if old is not None:
-                    await old.close()
-                self._session = await asyncio.to_thread(self.factory, self.config)
-            session = self._session
-            spec = getattr(session, "spec", None)
-            if self.store is not None and spec is not None:
-                self.store.set_model(spec.model.stem)
-            info = _engine_info(spec, self.config)
-            for event in self._drain_outbox(ev.EngineStarting(*info, restart=restarting)):
-                yield event
-            recap = self.recap() if recap is None else recap
-            if restarting or recap:
-                await session.restart(recap)  # on a never-started session: start with it
-            else:
-                await session.start()
-            self._started_once = True
-        except Exception as error:  # load failure: an event, never raised
-            self._state = "failed"
-            hint = getattr(error, "hint", None)
-            message = strip_controls(getattr(error, "message", "") or str(error)) \
-                or type(error).__name__
-            kind = ("load" if "could not load" in message or not isinstance(error, NeuroError)
-                    else "missing")
-            yield self._post(ev.EngineFailed(kind, message, strip_controls(hint or "") or None,
-                                             error=error))
-            return
-        self._state = "ready"
+        self._restart, self._state = None, "loading"
+        self.config = config or self.config
+        recap = self.recap() if recap is None else recap
         turns = len(self.transcript.finished_turns)
-        notice = None
-        if restarting or recap:
-            notice = (f"llama-cli restarted; the model was given a recap of the {turns} "
-                      "earlier turn(s)" if recap else "llama-cli restarted")
-        yield self._post(ev.EngineReady(*info, load_ms=session.stats.load_ms,
-                                        warnings=tuple(getattr(session, "warnings", ())),
-                                        notice=notice))
-
-    def _drain_outbox(self, event: ev.ChatEvent):
-        self._post(event)
-        while self._outbox:
-            yield self._outbox.popleft()
+        on_model = self.store.set_model if self.store is not None else None
+        async for event in self.engine.start(self.config, recap, config is not None, turns,
+                                             on_model):
+            if isinstance(event, ev.EngineReady):
+                self._state = "ready"
+            elif isinstance(event, ev.EngineFailed):
+                self._state = "failed"
+            self._post(event)
+            while self._outbox:
+                yield self._outbox.popleft()
 
     async def _turn(self, number: int):
         self._running, self._stop_requested, self._state = number, False, "answering"
@@ -300,16 +257,9 @@ class ChatService:
         if self._closed:
             return
         self._closed = True
-        if self._session is not None:
-            await self._session.close()
+        await self.engine.close()
         if self.store is not None:
             self.store.close()
         self._state = "closed"
         self._post(ev.EngineClosed())
 
-
-def _engine_info(spec, config) -> tuple[str, str, str, int]:
-    if spec is None:
-        return (str(getattr(config, "model", "")), "", "", int(config.ctx_size or 0))
-    return (spec.model.stem, str(spec.binary), str(getattr(spec.flavor, "value", spec.flavor)),
-            spec.params.ctx_size)
