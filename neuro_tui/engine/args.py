@@ -51,7 +51,7 @@ def _color_takes_value(binary: str, _stamp: tuple) -> bool:
 
 
 def color_args(binary: Path, flavor: Flavor) -> list[str]:
-    if flavor is Flavor.NEW:
+    if flavor is Flavor.UPSTREAM_CHAT:
         return ["--color", "on"]
     try:
         stat = binary.stat()
@@ -80,11 +80,11 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None,
     system = p.system_prompt if system_prompt is None else system_prompt
     argv = [str(spec.binary), "-m", str(spec.model)]
     notes: list[str] = []
-    if flavor is not Flavor.NEW:
+    if flavor is not Flavor.UPSTREAM_CHAT:
         argv.append("-cnv")
     argv += system_args(flavor, system, system_file)
     argv += color_args(spec.binary, flavor)
-    per_turn = flavor is Flavor.NEW and p.max_tokens > 0
+    per_turn = flavor is Flavor.UPSTREAM_CHAT and p.max_tokens > 0
     argv += ["-n", str(p.max_tokens if per_turn else -1)]
     argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
     argv += ["--temp", str(p.temperature), "--top-p", str(p.top_p), "--top-k", str(p.top_k)]

@@ -50,7 +50,7 @@ def prepare(text: str, flavor: Flavor) -> Prepared:
         lines.pop()
     if not lines:
         raise ValueError("empty message")
-    if flavor is Flavor.NEW and lines[0].lstrip().startswith("/"):
+    if flavor is Flavor.UPSTREAM_CHAT and lines[0].lstrip().startswith("/"):
         lines[0] = " " + lines[0]  # `/clear`, `/exit`... are commands only at column 0
     last = lines[-1]
     if last.endswith(("\\", "/")):

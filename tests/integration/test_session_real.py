@@ -14,8 +14,8 @@ from neuro_tui.engine.session import LlamaSession
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
-RUNTIMES = [("llama_cli_old", Flavor.OLD), ("llama_cli_new", Flavor.NEW),
-            ("llama_completion_new", Flavor.OLD)]
+RUNTIMES = [("llama_cli_old", Flavor.UPSTREAM_CNV), ("llama_cli_new", Flavor.UPSTREAM_CHAT),
+            ("llama_completion_new", Flavor.UPSTREAM_CNV)]
 
 
 @pytest.fixture(params=RUNTIMES, ids=["old", "new", "completion"])
@@ -140,7 +140,7 @@ async def test_load_failure_says_why(llama_cli_old, tmp_path):
 
     bad = tmp_path / "not-a-model.gguf"
     bad.write_bytes(b"hello, this is not a GGUF file" * 10)
-    s = LlamaSession(SessionSpec(binary=llama_cli_old, flavor=Flavor.OLD, model=bad,
+    s = LlamaSession(SessionSpec(binary=llama_cli_old, flavor=Flavor.UPSTREAM_CNV, model=bad,
                                  params=GenerationParams(threads=1), log_dir=tmp_path))
     with pytest.raises(MissingError) as error:
         await s.start()
@@ -162,7 +162,7 @@ from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
 async def main():
-    s = LlamaSession(SessionSpec(binary=Path({str(llama_cli_old)!r}), flavor=Flavor.OLD,
+    s = LlamaSession(SessionSpec(binary=Path({str(llama_cli_old)!r}), flavor=Flavor.UPSTREAM_CNV,
         model=Path({str(smollm2)!r}), params=GenerationParams(threads=1, max_tokens=0),
         log_dir=Path({str(tmp_path)!r})))
     await s.start()
