@@ -20,9 +20,22 @@ from tests.chat.conftest import collect, make_config
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 
-@pytest.fixture(params=["old", "new"])
-def real(request, llama_cli_old, llama_cli_new, smollm2, tmp_path):
-    cli = llama_cli_old if request.param == "old" else llama_cli_new
+def _bitnet_cli():
+    """bitnet.cpp's llama-cli when it is built (main's llama_cli_bitnet fixture builds it)."""
+    from tests.conftest import _REAL_RUNTIME_ROOT
+
+    found = sorted(_REAL_RUNTIME_ROOT.glob("bitnet-*/bin/llama-cli"))
+    if not found:
+        pytest.skip("bitnet.cpp is not built")
+    return found[-1]
+
+
+@pytest.fixture(params=["old", "new", "bitnet"])
+def real(request, smollm2, tmp_path):
+    if request.param == "bitnet":
+        cli = _bitnet_cli()
+    else:
+        cli = request.getfixturevalue(f"llama_cli_{request.param}")
     record = tmp_path / "pty.raw"
 
     def make(**values):
@@ -78,9 +91,10 @@ async def test_restart_gives_a_recap_that_ps_cannot_read(real):
     assert "recap of the 1 earlier turn" in ready.notice
     pid = service.session.pid
     argv = args_of(pid)
-    assert "-sysf" in argv and "Zanzibar" not in argv and "Earlier in this" not in argv
+    assert ("-f" if real.flavor == "bitnet" else "-sysf") in argv.split()
+    assert "Zanzibar" not in argv and "Earlier in this" not in argv
     assert not any(p.name.startswith(".system-") for p in service.session.spec.log_dir.iterdir())
-    if real.flavor == "old":  # the old CLI prints its system prompt at startup
+    if real.flavor != "new":  # the conversation-mode CLIs print their system prompt
         assert b"Zanzibar-Quux" in real.record.read_bytes()
     await collect(service.ask("Say hello."))
     assert service.transcript.at(2).status is S.DONE
