@@ -26,7 +26,7 @@ from typing import Any
 
 from neuro_tui.chat import events as ev
 from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
-from neuro_tui.chat.policy import KeepContext, fits, message_tokens
+from neuro_tui.chat.policy import KeepContext, refusal
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.chat.turn_runner import run_turn
 from neuro_tui.engine.events import Exchange
@@ -104,21 +104,11 @@ class ChatService:
         after cleaning, cannot fit the context, service closed): a MessageRefused event
         says why and the chat goes on. Emits TurnQueued."""
         question = strip_controls(text).strip()
-        if self._closing:
-            return self._refuse("closed", "the chat is closed", text)
-        if not question:
-            why = ("message refused: nothing is left after removing control characters"
-                   if text.strip() else "message refused: it is empty")
-            return self._refuse("empty", why, text)
-        ctx = int(getattr(self.config, "ctx_size", 0) or 0)
-        system = str(getattr(self.config, "system_prompt", "") or "")
-        if not fits(question, system, ctx):
-            tokens = message_tokens(question, system)
-            return self._refuse("too_long", (
-                f"message refused: about {tokens} tokens, the context holds {ctx} "
-                f"({len(question)} characters); add the text to the local index as a "
-                "source instead (neuro-tui index FILE) and ask about it"),
-                question, tokens, ctx)
+        refused = refusal(text, question, self.config, self._closing)
+        if refused is not None:
+            self._post(refused)
+            self._wake.set()
+            return None
         number = max(self.transcript.next_number, (self._running or 0) + 1,
                      (self._queue[-1] + 1) if self._queue else 1)
         waiting = len(self._queue) + (1 if self._running else 0)
@@ -211,12 +201,6 @@ class ChatService:
             self.store.record(event)
         self._outbox.append(event)
         return event
-
-    def _refuse(self, reason: str, message: str, text: str, tokens: int | None = None,
-                ctx: int | None = None) -> None:
-        self._post(ev.MessageRefused(reason, message, text, tokens, ctx))
-        self._wake.set()
-        return None
 
     def recap(self) -> str:
         """The one recap: finished turns, newest kept, for a fresh engine's system prompt."""
