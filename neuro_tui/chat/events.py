@@ -158,6 +158,21 @@ class Notice:
     log_tail: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class TurnsDropped:
+    """The context policy restarted the engine (or a resumed chat started) with a recap
+    that leaves turns out of the model's view. They stay in the transcript and the file;
+    the chat pane marks them. reason: "context" (before `turn`, the context was full) |
+    "resume". policy: stop | truncate-middle | rolling."""
+
+    turn: int | None
+    dropped: tuple[int, ...]  # not told to the model at all
+    summarised: tuple[int, ...] = ()  # told as their question only
+    kept: tuple[int, ...] = ()  # told word for word
+    policy: str = ""
+    reason: str = "context"
+
+
 ChatEvent = (EngineStarting | EngineReady | EngineFailed | EngineClosed | TurnQueued
              | MessageRefused | TurnStatusChanged | SourcesFound | AnswerDelta | ContextFilling
-             | TurnEnded | Notice)
+             | TurnEnded | Notice | TurnsDropped)
