@@ -78,3 +78,39 @@ def test_invalid_utf8_and_blank_lines_are_reported(fake_llama_cli, smollm2):
     assert "stdin line 1: 1 invalid UTF-8 byte sequence(s) replaced" in err
     assert "empty line skipped" in err
     assert "You said: caf\ufffd au lait" in out and "You said: ok" in out
+
+
+async def test_chat_plain_restarts_after_a_crash_and_goes_on(fake_factory, monkeypatch,
+                                                            capsys):
+    """llama-cli dies mid-answer: the partial stays on stdout, the error and its log on
+    stderr, a new llama-cli gets the recap, the next line is answered."""
+    import io
+
+    from neuro_tui.cli import chat_cmd
+    from tests.chat.conftest import make_config
+
+    make = fake_factory(answers=["alpha beta gamma delta", "{system}"],
+                        env={"FAKE_CRASH_AFTER": 2})
+    restarts = []
+
+    def factory(config):
+        session = make(config)
+        restart = session.restart
+
+        async def restart_without_crash(recap=None):
+            # the next process does not crash, and answers with its system prompt
+            monkeypatch.setenv("FAKE_CRASH_AFTER", "-1")
+            monkeypatch.setenv("FAKE_ANSWERS", '["{system}"]')
+            restarts.append(recap)
+            await restart(recap)
+        session.restart = restart_without_crash
+        return session
+
+    stdin = io.TextIOWrapper(io.BytesIO(b"first question\nsecond question\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
+    code = await chat_cmd.chat(make_config(), None, session_factory=factory)
+    out, err = capsys.readouterr()
+    assert code == 0 and len(restarts) == 1 and "first question" in restarts[0]
+    assert "alpha beta" in out and "first question" in out.split("alpha beta")[1]
+    assert "error: llama-cli stopped while answering" in err
+    assert "recap of the 1 earlier turn" in err
