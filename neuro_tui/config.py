@@ -55,6 +55,9 @@ SETTINGS: list[Setting] = [
     Setting("retrieval", "web_results", int, 3, "web pages fetched per question"),
     Setting("retrieval", "allow_private", bool, False,
             "let web fetches reach loopback/private addresses"),
+    Setting("chat", "context_policy", str, "truncate-middle",
+            "when the context is full: stop (refuse the turn), truncate-middle (keep the first "
+            "exchange and the newest turns), rolling (keep the newest turns)"),
     Setting("ui", "theme", str, "neuro-dark", "theme name (built-in, themes/ or config dir)"),
     Setting("ui", "side_panes", bool, True, "show the model and sources panes"),
 ]
