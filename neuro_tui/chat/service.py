@@ -26,7 +26,7 @@ from typing import Any
 
 from neuro_tui.chat import events as ev
 from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
-from neuro_tui.chat.policy import KeepContext, refusal
+from neuro_tui.chat.policy import make_policy, refusal
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.chat.turn_runner import run_turn
 from neuro_tui.engine.events import Exchange
@@ -52,13 +52,13 @@ class ChatService:
         retrieval pipeline; used when config.storage or web is on; False: never).
         store: a ChatStore the transcript is persisted to (None: not saved). transcript: a
         resumed chat (its turns are given to the first engine as a recap). context_policy:
-        see chat/policy.py (default: KeepContext)."""
+        see chat/policy.py (default: config's context_policy)."""
         self.config = config
         self.engine = EngineLink(session_factory)
         self.retriever = default_retriever if retriever is None else retriever
         self.store = store
         self.transcript = transcript or (store.transcript() if store else Transcript())
-        self.policy = context_policy or KeepContext()
+        self.policy = context_policy or make_policy(None, config)
         self.web = bool(getattr(config, "web", False))
         self._state = "idle"
         self._queue: deque[int] = deque()
@@ -204,6 +204,8 @@ class ChatService:
 
     def recap(self) -> str:
         """The one recap: finished turns, newest kept, for a fresh engine's system prompt."""
+        if hasattr(self.policy, "recap_plan"):  # sized by the prefill-time budget (#16)
+            return self.policy.recap_plan(self.transcript, self.config).recap
         turns = [Exchange(t.question, t.answer, t.partial)
                  for t in self.transcript.finished_turns if t.answer or t.partial]
         return build_recap(turns, int(getattr(self.config, "ctx_size", 4096) or 4096))
@@ -212,7 +214,10 @@ class ChatService:
         config, recap = self._restart or (None, None)
         self._restart, self._state = None, "loading"
         self.config = config or self.config
-        recap = self.recap() if recap is None else recap
+        if recap is None:
+            recap = self.recap()
+            for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
+                self._post(event)
         turns = len(self.transcript.finished_turns)
         on_model = self.store.set_model if self.store is not None else None
         async for event in self.engine.start(self.config, recap, config is not None, turns,

@@ -45,6 +45,12 @@ async def run_turn(service, number: int):
     stats = session.stats
     recap = service.policy.before_turn(service.transcript, turn, prompt, stats.ctx_used,
                                        stats.ctx_size or service.config.ctx_size)
+    for event in getattr(recap, "events", ()):  # a ContextDecision (chat/policy.py)
+        yield event
+    if getattr(recap, "refusal", None):
+        yield ev.TurnEnded(number, TurnStatus.FAILED, "error", error=recap.refusal)
+        return
+    recap = getattr(recap, "recap", recap)
     if recap is not None:
         await session.restart(recap)
         yield ev.Notice("llama-cli restarted with a shorter recap to make room", "info", number)
