@@ -67,6 +67,7 @@ class TranscriptView(MarkdownLog):
                 self.end_answer()
             self.turn_notes(turn)
         if resumed:
-            self.note(f"(resumed chat {transcript.chat_id}: the model is given a recap)")
+            recap = ": the model is given a recap" if transcript.turns else ""
+            self.note(f"(resumed chat {transcript.chat_id}{recap})")
             for problem in transcript.problems:
                 self.note(f"(skipped in the chat file: {problem})", "yellow")
