@@ -60,15 +60,14 @@ def plan(turns, budget_tokens: int, keep_first: bool, summarise: bool = False) -
         return KeepPlan()
     used = cost(HEADER) + cost(FOOTER) + TEMPLATE_TOKENS_PER_TURN
     chosen: set[int] = set()
-    first = turns[0] if keep_first else None
-    if first is not None and used + cost(block(first)) <= budget_tokens:
-        chosen.add(first.number)
-        used += cost(block(first))
-    for turn in reversed(turns):
-        if turn is first:
-            continue
+    first = turns[0] if keep_first and len(turns) > 1 else None
+    newest = list(reversed(turns))  # the newest turn goes first, then the first exchange
+    order = newest[:1] + ([first] if first else []) + [t for t in newest[1:] if t is not first]
+    for turn in order:
         need = cost(block(turn))
         if used + need > budget_tokens:
+            if turn is first:
+                continue
             break  # newest first, contiguous: never skip a turn to fit an older one
         chosen.add(turn.number)
         used += need
