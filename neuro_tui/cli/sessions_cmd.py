@@ -25,6 +25,10 @@ def register(subparsers) -> None:
         if name == "export":
             p.add_argument("-o", "--output", help="file to write (default: <id>.md here)")
         p.set_defaults(func=func)
+    p = sub.add_parser("search", help="search every saved chat (questions weigh most)")
+    p.add_argument("query", help="words to find")
+    p.add_argument("-n", "--limit", type=int, default=10, help="results to show (default 10)")
+    p.set_defaults(func=_search)
     p = sub.add_parser("rename", help="give a chat a new title")
     p.add_argument("id")
     p.add_argument("title")
@@ -77,6 +81,12 @@ def _delete(args: argparse.Namespace) -> int:
     chat = store.delete(args.id)
     print(f"deleted {chat.chat_id} ({one_line(chat.transcript.title) or 'untitled'})")
     return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from neuro_tui.cli.chat_search_out import print_hits
+
+    return print_hits(args.query, args.limit)
 
 
 def _rename(args: argparse.Namespace) -> int:
