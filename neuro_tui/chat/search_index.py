@@ -65,7 +65,7 @@ class ChatSearch:
         self.folder = folder or chat_store.chats_dir()
         self.path = index_path or index_dir()
         self.index = self._open()
-        self.rebuilt = False
+        self._known: dict[str, tuple[int, int]] | None = None  # files at the last sync
 
     def _open(self) -> tantivy.Index:
         marker = self.path / "neuro-chat-index"
@@ -95,7 +95,6 @@ class ChatSearch:
 
     def sync(self) -> int:
         """Index new and grown chat files, forget deleted ones; the number changed."""
-        known = self._states()
         files = {p.stem: p for p in self.folder.glob("*.jsonl")} if self.folder.is_dir() else {}
         current = {}
         for chat_id, path in files.items():
@@ -104,14 +103,18 @@ class ChatSearch:
             except OSError:
                 continue
             current[chat_id] = (st.st_mtime_ns, st.st_size)
+        if current == self._known:  # nothing grew since our last look: no index read
+            return 0
+        known = self._states()
         changed = [c for c, state in current.items() if known.get(c) != state]
         gone = [c for c in known if c not in current]
         if not changed and not gone:
+            self._known = current
             return 0
         try:
             writer = self.index.writer(WRITER_HEAP, 1)
         except ValueError:  # another process is updating it: search its last commit
-            return 0
+            return 0  # (and look again next time: _known stays as it was)
         for chat_id in changed + gone:
             writer.delete_documents_by_term("chat_id", chat_id)
         for chat_id in changed:
@@ -119,6 +122,7 @@ class ChatSearch:
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
+        self._known = current
         return len(changed) + len(gone)
 
     def _add_chat(self, writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
