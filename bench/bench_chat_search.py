@@ -28,7 +28,7 @@ def scan(folder: Path, query: str, limit: int = 10) -> list[tuple[str, int, str]
     hits = []
     for chat in list_chats(folder):
         for turn in chat.transcript.turns:
-            for field, text in (("question", turn.question), ("answer", turn.answer)):
+            for text in (turn.question, turn.answer):
                 low = text.lower()
                 if all(w in low for w in words):
                     at = low.find(words[0])
