@@ -39,5 +39,6 @@ class StatusLine(Widget):
         turn = self.transcript.at(self.selected_turn) if self.selected_turn else None
         side = self.screen.query("#side")
         if turn is not None and turn.sources and side and not side.first().display:
-            extra = f"{len(turn.sources)} sources (F4 shows them) {extra}"
+            n = len(turn.sources)
+            extra = f"{n} source{'' if n == 1 else 's'} (F4 shows them) {extra}"
         return extra.strip()

@@ -67,7 +67,6 @@ class TranscriptView(MarkdownLog):
                 self.end_answer()
             self.turn_notes(turn)
         if resumed:
-            recap = ": the model is given a recap" if transcript.turns else ""
-            self.note(f"(resumed chat {transcript.chat_id}{recap})")
+            self.note(f"(resumed chat {transcript.chat_id})")  # the recap notice follows
             for problem in transcript.problems:
                 self.note(f"(skipped in the chat file: {problem})", "yellow")

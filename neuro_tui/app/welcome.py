@@ -18,7 +18,7 @@ KEYS = [("Enter", "send"), ("F1", "all keys"), ("F2", "timing"), ("F4", "panes")
         ("F5", "saved chats"), ("F8", "web"), ("F10", "model"), ("Ctrl+Q", "quit")]
 
 
-def welcome_text(engine, state: str, config, web: bool) -> Text:
+def welcome_text(engine, state: str, config, web: bool, width: int = 80) -> Text:
     """`engine`: the last EngineStarting/EngineReady event (None before the first)."""
     t = Text()
     t.append("neuro-tui", style="bold")
@@ -28,7 +28,7 @@ def welcome_text(engine, state: str, config, web: bool) -> Text:
         rows.append(("model", f"{config.model} ({state})"))
     else:
         rows.append(("model", f"{Path(engine.model).name} ({state})"))
-        rows.append(("runtime", f"{engine.runtime} · {engine.flavor} protocol"))
+        rows.append(("runtime", f"{engine.flavor} protocol · {engine.runtime}"))
         rows.append(("context", f"{engine.ctx_size} tokens"))
     if engine is None:
         rows.append(("context", f"{config.ctx_size} tokens"))
@@ -40,9 +40,18 @@ def welcome_text(engine, state: str, config, web: bool) -> Text:
         t.append(f"{name:<9}", style="dim")
         t.append(f"{value}\n", style="bold red" if name == "web" and web else "")
     t.append("\nType a question and press Enter.\n")
-    for i, (key, what) in enumerate(KEYS):  # no-break spaces: a key stays with its label
-        t.append(key.replace(" ", "\u00a0"), style="bold")
-        t.append("\u00a0" + what.replace(" ", "\u00a0") + ("  " if i < len(KEYS) - 1 else ""))
+    column = 0
+    for key, what in KEYS:  # lines broken by us: a key never parts from its label
+        item = len(key) + 1 + len(what)
+        if column and column + 2 + item > width:
+            t.append("\n")
+            column = 0
+        elif column:
+            t.append("  ")
+            column += 2
+        t.append(key, style="bold")
+        t.append(f" {what}")
+        column += item
     return t
 
 
@@ -57,7 +66,8 @@ class Welcome(Widget):
     loaded = reactive(None, init=False, layout=True)  # EngineStarting | EngineReady
 
     def render(self) -> Text:
-        return welcome_text(self.loaded, self.engine, self.app.config, self.web)
+        return welcome_text(self.loaded, self.engine, self.app.config, self.web,
+                            self.content_size.width or 80)
 
     def watch_transcript(self, transcript: Transcript) -> None:
         self.display = not transcript.turns
