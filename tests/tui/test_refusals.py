@@ -18,7 +18,9 @@ from tests.tui.conftest import answer, answered, log_text, ready, wait_for
 
 
 def paste(app, text: str) -> None:
-    app.chat.query_one("#input").post_message(events.Paste(text))
+    """A bracketed paste, as the terminal delivers it (to the app, which gives it to the
+    focused input)."""
+    app.post_message(events.Paste(text))
 
 
 async def test_control_only_paste_is_refused_and_the_chat_goes_on(make_app, fake):
