@@ -114,3 +114,11 @@ async def test_chat_plain_restarts_after_a_crash_and_goes_on(fake_factory, monke
     assert "alpha beta" in out and "first question" in out.split("alpha beta")[1]
     assert "error: llama-cli stopped while answering" in err
     assert "recap of the 1 earlier turn" in err
+
+
+def test_ask_stdin_invalid_utf8_is_reported(fake_llama_cli, smollm2):
+    code, out, err = run(["ask", "-"], fake_llama_cli, smollm2, ["{echo}"],
+                         stdin=b"caf\xe9?\n")
+    assert code == 0, err
+    assert "stdin: 1 invalid UTF-8 byte sequence(s) replaced with U+FFFD" in err
+    assert "You said: caf\ufffd?" in out
