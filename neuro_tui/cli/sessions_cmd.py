@@ -10,6 +10,7 @@ from pathlib import Path
 
 from neuro_tui.chat import store
 from neuro_tui.chat.export import export_markdown
+from neuro_tui.chat.fork import describe
 from neuro_tui.textsafe import one_line
 
 
@@ -29,6 +30,10 @@ def register(subparsers) -> None:
     p.add_argument("query", help="words to find")
     p.add_argument("-n", "--limit", type=int, default=10, help="results to show (default 10)")
     p.set_defaults(func=_search)
+    p = sub.add_parser("fork", help="a new chat holding turns 1..TURN of a chat")
+    p.add_argument("id")
+    p.add_argument("turn", type=int)
+    p.set_defaults(func=_fork)
     p = sub.add_parser("rename", help="give a chat a new title")
     p.add_argument("id")
     p.add_argument("title")
@@ -55,6 +60,7 @@ def _list(_args: argparse.Namespace) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(chat.updated))
         title = one_line(t.title, 80) or "(untitled)"
         cut = " (cut off)" if any(turn.partial for turn in t.turns) else ""
+        cut += f" ({describe(chat.path)})" if describe(chat.path) else ""
         print(f"{chat.chat_id}  {when}  {len(t.turns):3d} turns  {one_line(t.model, 40) or '?'}"
               f"  {title}{cut}")
         _report(chat)
@@ -87,6 +93,17 @@ def _search(args: argparse.Namespace) -> int:
     from neuro_tui.cli.chat_search_out import print_hits
 
     return print_hits(args.query, args.limit)
+
+
+def _fork(args: argparse.Namespace) -> int:
+    from neuro_tui.chat.fork import fork
+
+    made = fork(store.find(args.id), args.turn)
+    if made.notice:
+        print(f"neuro-tui: {made.notice}", file=sys.stderr)
+    print(f"forked {made.source_id} at turn {made.turn}: {made.saved.chat_id}; continue it "
+          f"with: neuro-tui --resume {made.saved.chat_id}")
+    return 0
 
 
 def _rename(args: argparse.Namespace) -> int:
