@@ -49,6 +49,7 @@ DETAILS = {
     "delete": "delete the selected chat",
     "export": "export the selected chat to Markdown, sources as footnotes",
     "copy": "copy the citation",
+    "search": "search every saved chat (questions rank first); Enter resumes that chat",
 }
 
 

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from neuro_tui import paths
 from neuro_tui.chat import store
 from neuro_tui.chat.export import export_markdown
+from neuro_tui.chat.fork import describe
 from neuro_tui.errors import NeuroError
 
 
@@ -36,6 +37,8 @@ def _label(chat: store.SavedChat) -> Text:
         t.append(" · last answer cut off", style="yellow")
     if transcript.problems:
         t.append(f" · {len(transcript.problems)} bad records skipped", style="yellow")
+    if origin := describe(chat.path):
+        t.append(f" · {origin}", style="dim italic")
     return t
 
 
@@ -47,6 +50,7 @@ class SessionsScreen(ModalScreen[str | None]):
         Binding("r", "rename", "Rename"),
         Binding("d", "delete", "Delete"),
         Binding("e", "export", "Export"),
+        Binding("slash", "search", "Search all"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -78,6 +82,16 @@ class SessionsScreen(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_search(self) -> None:
+        """Search every saved chat (app/chat_search_screen.py); a result resumes its chat."""
+        from neuro_tui.app.chat_search_screen import ChatSearchScreen
+
+        def chosen(hit: tuple[str, int] | None) -> None:
+            if hit is not None:
+                self.dismiss(hit[0])
+
+        self.app.push_screen(ChatSearchScreen(), chosen)
 
     def action_close(self) -> None:
         if self.query_one("#rename").display:
