@@ -3,7 +3,8 @@
 The screen owns the state; widgets are bound to it (`data_bind`) and render it:
 `transcript` (the chat core's immutable Transcript, replaced on every event),
 `selected_turn` (whose sources the sources pane shows), `engine` (the state label),
-`web`, `problem` (what to do after a failure) and `job_note` (download/build progress).
+`web`, `problem` (what to do after a failure) and `job_note` (the last line of a
+download, build or indexing job, app/jobs.py).
 One worker consumes `ChatService.run()` for the screen's lifetime and posts each event as
 a message; answer text is coalesced into one message per frame. The only timer samples
 llama-cli's RSS/CPU.
@@ -26,6 +27,7 @@ from textual.widgets import Footer
 
 from neuro_tui.app import turn_notes
 from neuro_tui.app.chat_input import ChatInput
+from neuro_tui.app.jobs import Jobs
 from neuro_tui.app.markdown_log import MarkdownLog
 from neuro_tui.app.model_pane import ModelPane
 from neuro_tui.app.sources_pane import SourcesPane
@@ -87,17 +89,6 @@ class ChatScreen(Screen):
             self.consumed = True
             return "".join(self.parts)
 
-    @dataclass
-    class JobProgressed(Message):
-        """A download, runtime build or paste indexing reported progress (from its thread)."""
-
-        job: str  # "download" | "runtime" | "index"
-        text: str
-        done: int | None = None
-        total: int | None = None
-        finished: bool = False
-        ok: bool = True
-
     transcript: reactive[Transcript] = reactive(Transcript, init=False)
     selected_turn: reactive[int | None] = reactive(None, init=False)
     engine: reactive[str] = reactive("starting", init=False)
@@ -132,6 +123,7 @@ class ChatScreen(Screen):
                 yield SourcesPane(id="sources").data_bind(
                     ChatScreen.transcript, ChatScreen.selected_turn, ChatScreen.web)
         yield TimingOverlay(id="timing")
+        yield Jobs()
         yield Footer()
 
     @property
@@ -232,7 +224,7 @@ class ChatScreen(Screen):
 
             def chosen(add: bool | None) -> None:
                 if add:
-                    self.index_paste(event.text)
+                    self.query_one(Jobs).index_paste(event.text, self.config)
 
             self.app.push_screen(PasteOffer(event.tokens, event.ctx_size, len(event.text)),
                                  chosen)
@@ -294,7 +286,7 @@ class ChatScreen(Screen):
         self.app.push_screen(SourceViewer(message.source,
                                           highlight_terms(turn.question if turn else "")))
 
-    def on_chat_screen_job_progressed(self, message: JobProgressed) -> None:
+    def on_jobs_progressed(self, message: Jobs.Progressed) -> None:
         from neuro_tui.app.model_screen import ModelScreen
 
         # a finished build starts the chat (nothing left to say); a download's last line
@@ -307,28 +299,6 @@ class ChatScreen(Screen):
             self.notify(message.text, severity="information" if message.ok else "error")
             if message.ok and message.job == "runtime":
                 self.service.restart()
-
-    # -- background jobs (threads; their progress comes back as JobProgressed) ----------
-    def _run_job(self, job: str, work_fn) -> None:
-        """work_fn(report) -> (ok, final line), in a thread; report(text, done, total)."""
-        def run() -> None:
-            def report(text: str, done: int | None = None, total: int | None = None) -> None:
-                self.post_message(ChatScreen.JobProgressed(job, text, done, total))
-
-            ok, text = work_fn(report)
-            self.post_message(ChatScreen.JobProgressed(job, text, finished=True, ok=ok))
-
-        self.run_worker(run, thread=True, group=job, exclusive=True)
-
-    def start_download(self, name: str) -> None:
-        from neuro_tui.app.model_screen import download
-
-        self._run_job("download", lambda report: download(name, report))
-
-    def index_paste(self, text: str) -> None:
-        from neuro_tui.app.paste_offer import index_text
-
-        self._run_job("index", lambda report: index_text(text, self.config, report))
 
     # -- keys ---------------------------------------------------------------------------
     async def action_stop(self) -> None:
@@ -419,7 +389,7 @@ class ChatScreen(Screen):
                 self.notify("restarting llama-cli with: " + ", ".join(changes))
                 self.service.restart(self.config)
 
-        self.app.push_screen(ModelScreen(self.config, self.start_download), apply)
+        self.app.push_screen(ModelScreen(self.config, self.query_one(Jobs).download), apply)
 
     def action_install_runtime(self) -> None:
         from neuro_tui.app import runtime_install
@@ -428,7 +398,7 @@ class ChatScreen(Screen):
         if runtime_install.installed(spec) and self.service.state not in ("failed", "idle"):
             self.notify(f"llama-cli {spec.name} is already installed")
             return
-        self._run_job("runtime", lambda report: runtime_install.build(spec, report))
+        self.query_one(Jobs).build_runtime(spec)
 
     def action_sources_step(self, step: int) -> None:
         """Show the sources of the previous/next answer that had any."""

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from neuro_tui.app.chat_screen import ChatScreen
+from neuro_tui.app.jobs import Jobs
 from tests.hub_server import FakeHub
 from tests.tui.conftest import fake, make_app, ready, tui_config  # noqa: F401 - fixtures
 
@@ -44,9 +44,9 @@ async def test_f10_downloads_with_progress_in_screen_and_model_pane(make_app, hu
         await pilot.press("ctrl+d")
         bar = app.screen.query_one("#download-bar")
         done = await app.recorder.wait(
-            lambda m: isinstance(m, ChatScreen.JobProgressed) and m.finished, timeout=60)
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
         await pilot.pause(0.1)
-        notes = [m.text for m in app.recorder.of(ChatScreen.JobProgressed)]
+        notes = [m.text for m in app.recorder.of(Jobs.Progressed)]
         assert done.ok and "downloaded" in done.text, notes
         assert any("%" in n for n in notes), notes
         assert "downloaded" in str(app.screen.query_one("#model-msg").render())

@@ -13,6 +13,7 @@ from textual import events
 
 from neuro_tui import paths
 from neuro_tui.app.chat_screen import ChatScreen
+from neuro_tui.app.jobs import Jobs
 from neuro_tui.chat import events as ev
 from tests.tui.conftest import answer, answered, log_text, ready, wait_for
 
@@ -60,7 +61,7 @@ async def test_oversized_paste_is_refused_then_indexed_and_cited(make_app, fake,
         assert f"about {refused.tokens:,} tokens" in offer and "holds 1,024 tokens" in offer
         await pilot.press("enter")  # add it to the local index
         done = await app.recorder.wait(
-            lambda m: isinstance(m, ChatScreen.JobProgressed) and m.finished, timeout=60)
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
         assert done.ok, done.text
         assert app.config.storage == str(paths.index_dir())
         await pilot.press(*"when does the quennick survey count anemones", "enter")

@@ -14,7 +14,7 @@ import shutil
 
 from neuro_tui import config as config_mod
 from neuro_tui.app.app import create_app
-from neuro_tui.app.chat_screen import ChatScreen
+from neuro_tui.app.jobs import Jobs
 from neuro_tui.chat import events as ev
 from neuro_tui.engine import runtime_build
 from tests.tui.conftest import engine_settled, record
@@ -41,7 +41,7 @@ async def test_missing_runtime_is_offered_and_installed(tmp_path, monkeypatch, l
         (target / "runtime.json").write_text(json.dumps({"flavor": "old"}))
         await pilot.press("ctrl+g")
         progress = await app.recorder.wait(
-            lambda m: isinstance(m, ChatScreen.JobProgressed) and m.finished, timeout=60)
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
         assert progress.ok and progress.job == "runtime", progress.text
         assert isinstance(await engine_settled(pilot, app, timeout=60, after=1), ev.EngineReady)
         assert app.chat.service.session.spec.binary == target / "bin" / "llama-cli"
