@@ -71,3 +71,41 @@ def test_dropped_turns_are_marked():
     lines, turns = plain_lines(CHAT, frozenset({2}))
     assert "── turn 2 · not in the model's view (context policy) ──" in lines
     assert "── turn 1 ──" in lines and turns[lines.index("You: And Spain?")] == 3
+
+
+async def test_in_the_app_ctrl_s_copies_and_f_forks_the_saved_chat(make_app, fake):
+    """The real ChatScreen (fake llama-cli): Ctrl+S, select, copy; then fork at turn 1."""
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat import store
+    from neuro_tui.chat.fork import forked_from
+    from tests.tui.conftest import answered, ready, wait_for
+
+    fake(["Bonjour!", "Ciao!"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        written = []
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))
+        await ready(pilot, app)
+        await pilot.press(*"say hi in French", "enter")
+        await answered(pilot, app, 1)
+        await pilot.press(*"now in Italian", "enter")
+        await answered(pilot, app, 2)
+        original = app.screen.service.store.path
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SelectionScreen))
+        # the cursor starts on the selected turn (2, the last answered): its header line
+        await pilot.press("down", "down", "home", "shift+end", "y")  # "Assistant: Ciao!"
+        await pilot.pause()
+        assert [base64.b64decode(m).decode() for m in OSC52.findall("".join(written))] == [
+            "Assistant: Ciao!"]
+        await pilot.press("up", "up", "up", "f")  # on turn 1
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                       and app.screen.service.store.path != original)
+        forked = app.screen.service.transcript
+        assert [t.question for t in forked.turns] == ["say hi in French"]
+    chats = {c.path: c for c in store.list_chats()}
+    assert [t.question for t in chats[original].transcript.turns] == ["say hi in French",
+                                                                      "now in Italian"]
+    fork_path = next(p for p in chats if p != original)
+    assert forked_from(fork_path)["turn"] == 1
