@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from neuro_tui.app import turn_notes
+from neuro_tui.app import long_chat, turn_notes
 from neuro_tui.app.chat_input import ChatInput
 from neuro_tui.app.jobs import Jobs
 from neuro_tui.app.markdown_log import MarkdownLog
@@ -57,6 +57,7 @@ class ChatScreen(Screen):
         Binding("f7", "copy_code", "Copy code", show=False, priority=True),
         Binding("f8", "toggle_web", "Web"),
         Binding("f9", "edit_last", "Edit last", show=False),
+        Binding("ctrl+s", "select_text", "Select", show=False),  # select/copy/fork: #16
         Binding("ctrl+r", "regenerate", "Regenerate", show=False),
         Binding("ctrl+n", "restart", "Restart model", show=False),
         Binding("f10", "model_settings", "Model"),
@@ -105,6 +106,7 @@ class ChatScreen(Screen):
         self._started_at: float | None = None
         self._live_at = 0.0
         self._shown: set[int] = set()  # turns whose question is on screen
+        self.dropped: frozenset[int] = frozenset()  # out of the model's view (policy)
         self.set_reactive(ChatScreen.transcript, service.transcript)
         self.set_reactive(ChatScreen.web, bool(service.web))
 
@@ -208,6 +210,9 @@ class ChatScreen(Screen):
             case ev.TurnEnded():
                 self.engine = "stopped" if event.status is ev.TurnStatus.STOPPED else "ready"
                 view.ended(self.transcript.at(event.turn))
+            case ev.TurnsDropped():
+                self.dropped = frozenset(event.dropped)
+                view.note(long_chat.dropped_note(event), "bold yellow")
             case ev.Notice():
                 self.notify(event.text, severity="information" if event.level == "info"
                             else event.level)
@@ -344,6 +349,9 @@ class ChatScreen(Screen):
 
     def _answered(self) -> Turn | None:
         return next((t for t in reversed(self.service.transcript.turns) if t.answer), None)
+
+    def action_select_text(self) -> None:
+        long_chat.open_selection(self, self.dropped)
 
     def action_copy_answer(self) -> None:
         if (turn := self._answered()) is not None:

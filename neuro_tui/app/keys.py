@@ -49,6 +49,8 @@ DETAILS = {
     "delete": "delete the selected chat",
     "export": "export the selected chat to Markdown, sources as footnotes",
     "copy": "copy the citation",
+    "select_text": "select and copy any chat text (v marks, y copies via OSC 52); f forks "
+                   "a new chat at the turn under the cursor",
     "search": "search every saved chat (questions rank first); Enter resumes that chat",
 }
 
