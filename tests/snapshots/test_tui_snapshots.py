@@ -21,7 +21,7 @@ from tests.tui.conftest import (
     engine_settled,
     fixed_retriever,
     record,
-    wait_for,
+    streamed,
 )
 
 THEMES = ["neuro-dark", "neuro-light", "neuro-256", "neuro-solar", "textual-dark"]
@@ -68,7 +68,7 @@ def test_streaming(snap_compare, make_app, fake):
     async def run(pilot):
         await ready(app)(pilot)
         await pilot.press(*"Tell me about Paris", "enter")
-        await wait_for(pilot, lambda: len(answer(app, 1)) > 100)
+        await streamed(pilot, app, 1, 100)
         seen = -1
         while seen != len(answer(app, 1)):
             seen = len(answer(app, 1))

@@ -196,6 +196,28 @@ async def answered(pilot, app, turn: int = 1, timeout: float = 10.0) -> ev.TurnE
     return event
 
 
+async def streamed(pilot, app, turn: int, chars: int, timeout: float = 10.0) -> None:
+    """Turn `turn`'s answer has more than `chars` characters (checked as answer text
+    messages arrive)."""
+    await app.recorder.wait(lambda m: isinstance(m, ChatScreen.AnswerStreamed)
+                            and len(answer(app, turn)) > chars, timeout)
+    await pilot.pause(0.02)
+
+
+async def screen_shown(pilot, app, name: str, timeout: float = 10.0, not_this=None) -> None:
+    """A screen of class `name` (other than `not_this`) became the active one (its
+    ScreenResume)."""
+    from textual import events
+
+    def shown() -> bool:
+        return type(app.screen).__name__ == name and app.screen is not not_this
+
+    if not shown():
+        await app.recorder.wait(lambda m: isinstance(m, events.ScreenResume) and shown(),
+                                timeout)
+    await pilot.pause(0.02)
+
+
 def log_text(app) -> str:
     return "\n".join(app.chat.query_one("MarkdownLog").text_lines())
 

@@ -6,7 +6,7 @@ from neuro_tui.app.chat_input import ChatInput
 from neuro_tui.app.chat_screen import ChatScreen
 from neuro_tui.chat import events as ev
 from tests.tui.conftest import ANSWER as ANSWER_WITH_CODE
-from tests.tui.conftest import answer, answered, log_text, ready, wait_for
+from tests.tui.conftest import answer, answered, log_text, ready, streamed
 
 
 async def test_enter_sends_and_answer_streams(make_app, recorder):
@@ -61,7 +61,7 @@ async def test_escape_stops_the_answer(make_app, recorder, fake):
     async with app.run_test(size=(100, 30), message_hook=recorder) as pilot:
         await ready(pilot, app)
         await pilot.press(*"long please", "enter")
-        await wait_for(pilot, lambda: len(answer(app, 1)) > 40)
+        await streamed(pilot, app, 1, 40)
         await pilot.press("escape")
         await answered(pilot, app)
         assert recorder.events(ev.TurnEnded)[0].stop_reason == "interrupted"
@@ -75,7 +75,7 @@ async def test_ctrl_c_stops_then_idle_ctrl_c_does_not_quit(make_app, recorder, f
     async with app.run_test(size=(100, 30), message_hook=recorder) as pilot:
         await ready(pilot, app)
         await pilot.press(*"go", "enter")
-        await wait_for(pilot, lambda: len(answer(app, 1)) > 40)
+        await streamed(pilot, app, 1, 40)
         await pilot.press("ctrl+c")
         await answered(pilot, app)
         assert recorder.events(ev.TurnEnded)[0].stop_reason == "interrupted"
@@ -152,7 +152,7 @@ async def test_ctrl_q_while_answering_leaves_no_llama_cli_behind(make_app, fake)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot, app)
         await pilot.press(*"go on forever", "enter")
-        await wait_for(pilot, lambda: len(answer(app, 1)) > 20)
+        await streamed(pilot, app, 1, 20)
         pid = app.chat.service.session.pid
         await pilot.press("ctrl+q")
     end = time.monotonic() + 5

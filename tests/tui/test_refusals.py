@@ -12,10 +12,9 @@ import time
 from textual import events
 
 from neuro_tui import paths
-from neuro_tui.app.chat_screen import ChatScreen
 from neuro_tui.app.jobs import Jobs
 from neuro_tui.chat import events as ev
-from tests.tui.conftest import answer, answered, log_text, ready, wait_for
+from tests.tui.conftest import answer, answered, log_text, ready, screen_shown
 
 
 def paste(app, text: str) -> None:
@@ -56,7 +55,7 @@ async def test_oversized_paste_is_refused_then_indexed_and_cited(make_app, fake,
         refused = await app.recorder.event(ev.MessageRefused)
         assert refused.reason == "too_long" and refused.ctx_size == 1024
         assert refused.tokens > 1024
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PasteOffer")
+        await screen_shown(pilot, app, "PasteOffer")
         offer = " ".join(str(app.screen.query_one("Static").render()).split())
         assert f"about {refused.tokens:,} tokens" in offer and "holds 1,024 tokens" in offer
         await pilot.press("enter")  # add it to the local index
@@ -94,10 +93,11 @@ async def test_f5_on_damaged_chat_files_never_exits(make_app, fake):
         seen = {}
         for index in range(2):  # each damaged chat in turn: listed, opened, never fatal
             await pilot.press("f5")
-            await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+            before = app.chat
+            await screen_shown(pilot, app, "SessionsScreen")
             await pilot.pause(0.05)
             await pilot.press(*["down"] * index, "enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
+            await screen_shown(pilot, app, "ChatScreen", not_this=before)
             await pilot.pause(0.2)
             assert app.is_running
             seen[app.chat.service.transcript.chat_id] = " ".join(log_text(app).split())
@@ -106,6 +106,5 @@ async def test_f5_on_damaged_chat_files_never_exits(make_app, fake):
         assert "› still here?" in bad and "skipped in the chat file: line 2" in bad
         assert "answer cut off: incomplete" in bad  # no end record: marked
         await pilot.press(*"and now?", "enter")
-        await wait_for(pilot, lambda: app.chat.service.transcript.last is not None
-                       and app.chat.service.transcript.last.finished, timeout=20)
+        await app.recorder.event(ev.TurnEnded, timeout=20)
         assert app.is_running

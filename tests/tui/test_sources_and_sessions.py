@@ -18,7 +18,7 @@ from tests.tui.conftest import (
     fixed_retriever,
     log_text,
     ready,
-    wait_for,
+    screen_shown,
 )
 
 
@@ -134,9 +134,9 @@ async def test_sessions_screen_resumes_a_chat_in_place(make_app, fake):
         await ready(pilot, app)
         first_screen = app.chat
         await pilot.press("f5")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+        await screen_shown(pilot, app, "SessionsScreen")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.chat is not first_screen)
+        await screen_shown(pilot, app, "ChatScreen", not_this=first_screen)
         await engine_settled(pilot, app, after=1)
         assert len(made) == 2, "a fresh llama-cli for the resumed chat"
         text = log_text(app)
