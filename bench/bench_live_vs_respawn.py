@@ -150,7 +150,7 @@ def main() -> int:
         args.model = smollm2.ensure()
     params = GenerationParams(system_prompt=SYSTEM, threads=args.threads, seed=42,
                               temperature=0.7, max_tokens=args.max_tokens, ctx_size=4096)
-    spec = SessionSpec(binary=cli, flavor=Flavor.OLD, model=args.model, params=params)
+    spec = SessionSpec(binary=cli, flavor=Flavor.UPSTREAM_CNV, model=args.model, params=params)
     live_rows, perf, load_ms = asyncio.run(live(spec))
     bare_rate, bare_perf = bare(spec, Path("/tmp/bench-bare-llama.log"))
     respawn_rows = respawn(spec)

@@ -69,26 +69,37 @@ async def stream_ours(source: str, answers: list[str], turns: int | None = None)
     cycled for `turns` turns: the fake llama-cli takes them in one environment variable)."""
     from neuro_tui import config as config_mod
     from neuro_tui.app.app import create_app
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat import events as ev
 
     session = make_session(source, answers)
+    ended: list[int] = []
+
+    def hook(message) -> None:  # the screen's own messages: nothing polls the app
+        if isinstance(message, ChatScreen.EngineEvent) and isinstance(message.event,
+                                                                      ev.TurnEnded):
+            ended.append(message.event.turn)
+
     app = create_app(config_mod.load({}), lambda _c: session, retriever=None)
     times: list[float] = []
-    async with app.run_test(size=SIZE) as pilot:
-        while not app.conversation.ready:
-            if app.conversation.failed:
-                raise SystemExit(f"session failed: {app.error}")
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        service = app.chat.service
+        while service.state != "ready":
+            if service.state == "failed":
+                raise SystemExit(f"session failed: {app.chat.problem}")
             await pilot.pause(0.05)
         for n in range(1, (turns or len(answers)) + 1):
             expected = answers[(n - 1) % len(answers)]
             t0 = time.perf_counter()
-            app.send(f"question {n}")
-            while n not in app.answers or app.conversation.busy or app.conversation.queue:
+            app.chat.submit(f"question {n}")
+            while n not in ended:
                 await asyncio.sleep(0.001)
             await pilot.pause()
             await pilot.pause()
             times.append(time.perf_counter() - t0)
-            if len(app.answers[n]) < len(expected) * 0.95:
-                raise SystemExit(f"answer {n} incomplete: {len(app.answers[n])} chars")
+            got = service.transcript.at(n).answer
+            if len(got) < len(expected) * 0.95:
+                raise SystemExit(f"answer {n} incomplete: {len(got)} chars")
     return times
 
 

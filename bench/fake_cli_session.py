@@ -27,7 +27,7 @@ def fake_cli_session(answers: list[str], **env: str):
                        "FAKE_PREFILL_DELAY": "0", "FAKE_LOAD_DELAY": "0", **env})
     model = Path(tempfile.mkdtemp()) / "fake.gguf"
     model.write_bytes(b"GGUF")
-    spec = SessionSpec(FAKE, Flavor.OLD, model,
+    spec = SessionSpec(FAKE, Flavor.UPSTREAM_CNV, model,
                        GenerationParams(threads=1, seed=1, max_tokens=0, ctx_size=1 << 20),
                        log_dir=Path(tempfile.mkdtemp()))
     return LlamaSession(spec)

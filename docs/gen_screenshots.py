@@ -49,11 +49,13 @@ async def shoot() -> None:
     for size, name in (((120, 36), "chat-sources"), ((80, 24), "narrow-80x24")):
         app = create_app(cfg, persist=False)
         async with app.run_test(size=size) as pilot:
-            await wait_for(pilot, lambda: pilot.app.conversation.ready)
+            service = app.chat.service
+            await wait_for(pilot, lambda s=service: s.state in ("ready", "failed"))
             await pilot.press(*"When does the Quennick tidepool survey run?")
             await pilot.press("enter")
-            await pilot.pause(0.5)
-            await wait_for(pilot, lambda: not pilot.app.conversation.busy)
+            await wait_for(pilot, lambda s=service: s.transcript.last is not None
+                           and s.transcript.last.finished)
+            await pilot.pause(0.3)
             app.save_screenshot(str(IMAGES / f"{name}.svg"))
             if name == "chat-sources":
                 await pilot.press("f2")
@@ -67,8 +69,8 @@ async def wait_for(pilot, condition, timeout: float = 120.0) -> None:
     end = loop.time() + timeout
     while not condition():
         if loop.time() > end:
-            failed = pilot.app.conversation.failed
-            raise TimeoutError(f"the app did not get there in time: {failed}")
+            state = pilot.app.chat.service.state
+            raise TimeoutError(f"the app did not get there in time: {state}")
         await pilot.pause(0.2)
 
 

@@ -77,6 +77,9 @@ SETTINGS: list[Setting] = [
     Setting("web", "allow_private_hosts", bool, False,
             "let web search and fetches reach loopback, RFC 1918, 100.64/10 and fc00::/7 "
             "hosts (an intranet SearXNG or docs server); metadata and link-local stay refused"),
+    Setting("chat", "context_policy", str, "truncate-middle",
+            "when the context is full: stop (refuse the turn), truncate-middle (keep the first "
+            "exchange and the newest turns), rolling (keep the newest turns)"),
     Setting("ui", "theme", str, "neuro-dark", "theme name (built-in, themes/ or config dir)"),
     Setting("ui", "side_panes", bool, True, "show the model and sources panes"),
     Setting("engine", "engine", str, "llama-cli",

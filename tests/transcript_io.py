@@ -45,12 +45,12 @@ def bitnet_steps(path: Path) -> list[tuple[str, bytes]]:
 def flavor_and_color(argv: list[str]) -> tuple[Flavor, bool]:
     name = Path(argv[0]).name if argv else ""
     if "-cnv" not in argv and name != "llama-completion":
-        flavor = Flavor.NEW
+        flavor = Flavor.UPSTREAM_CHAT
     elif "-sys" in argv:
-        flavor = Flavor.OLD
+        flavor = Flavor.UPSTREAM_CNV
     else:
         flavor = Flavor.BITNET
-    if flavor is Flavor.NEW or name == "llama-completion":
+    if flavor is Flavor.UPSTREAM_CHAT or name == "llama-completion":
         color = not ("--color" in argv and argv[argv.index("--color") + 1] == "off")
         color = color and "--simple-io" not in argv
     else:

@@ -6,13 +6,20 @@ plain line feed in every terminal, and over SSH) does the same thing.
 
 from __future__ import annotations
 
-from textual import events
-from textual.widgets import TextArea
+from dataclasses import dataclass
 
-from neuro_tui.app.messages import MessageSubmitted
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
 
 
 class ChatInput(TextArea):
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a message (sent as typed: the chat core cleans it)."""
+
+        text: str
+
     DEFAULT_CSS = "ChatInput { height: auto; max-height: 8; min-height: 3; }"
     # What _on_key below does, for the key reference (app/keys.py); keep the two together.
     KEY_HELP = [
@@ -39,7 +46,7 @@ class ChatInput(TextArea):
                 self.sent.append(text)
                 self._recall = None
                 self.clear()
-                self.post_message(MessageSubmitted(text))
+                self.post_message(ChatInput.Submitted(text))
             return
         if key in ("shift+enter", "ctrl+j"):
             event.stop()

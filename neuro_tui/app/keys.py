@@ -35,11 +35,13 @@ DETAILS = {
     "cursor_up": "previous source",
     "copy_citation": "copy the citation",
     "open_external": "open the file or URL with your opener (when there is a display)",
-    "app.sources_step(-1)": "sources of the previous answer",
-    "app.sources_step(1)": "sources of the next answer",
+    "screen.sources_step(-1)": "sources of the previous answer",
+    "screen.sources_step(1)": "sources of the next answer",
     "select_number": "select source n",
     "dismiss": "close",
     "dismiss(None)": "close without applying",
+    "dismiss(True)": "add the pasted text to the local index (then ask about it)",
+    "dismiss(False)": "keep chatting without it",
     "app.pop_screen": "back to the chat",
     "apply": "apply the settings (llama-cli restarts, transcript kept and recapped)",
     "download": "download the selected model, with progress",
@@ -48,25 +50,33 @@ DETAILS = {
     "delete": "delete the selected chat",
     "export": "export the selected chat to Markdown, sources as footnotes",
     "copy": "copy the citation",
+    "select_text": "select and copy any chat text (v marks, y copies via OSC 52); f forks "
+                   "a new chat at the turn under the cursor",
+    "search": "search every saved chat (questions rank first); Enter resumes that chat",
 }
 
 
 def _contexts() -> list[tuple[str, list[Binding]]]:
     from neuro_tui.app.app import NeuroApp
     from neuro_tui.app.chat_input import ChatInput
+    from neuro_tui.app.chat_screen import ChatScreen
     from neuro_tui.app.help_screen import HelpScreen
     from neuro_tui.app.log_screen import LogScreen
     from neuro_tui.app.model_screen import ModelScreen
+    from neuro_tui.app.paste_offer import PasteOffer
     from neuro_tui.app.sessions_screen import SessionsScreen
     from neuro_tui.app.source_viewer import SourceViewer
     from neuro_tui.app.sources_pane import SourcesPane
 
     chat = [Binding(key, "", what) for key, what in ChatInput.KEY_HELP]
+    screen = [b for b in ChatScreen.BINDINGS if not b.action.startswith("app.")]
     return [
-        ("Everywhere", NeuroApp.BINDINGS), ("Chat input", chat),
+        ("Everywhere", NeuroApp.BINDINGS), ("Chat", screen),
+        ("Chat input", chat),
         ("Sources pane", SourcesPane.BINDINGS), ("Source viewer", SourceViewer.BINDINGS),
         ("Saved chats (F5)", SessionsScreen.BINDINGS), ("Model (F10)", ModelScreen.BINDINGS),
         ("Log (F3)", LogScreen.BINDINGS), ("Help (F1)", HelpScreen.BINDINGS),
+        ("Message too long", PasteOffer.BINDINGS),
     ]
 
 

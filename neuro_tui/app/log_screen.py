@@ -1,7 +1,11 @@
-"""llama-cli's own log (F3): startup lines, config and perf lines, as plain text."""
+"""llama-cli's own log (F3): startup lines, config and perf lines, as plain text.
+
+The log file is untrusted text entering here: it goes through the one cleaner
+(textsafe.StreamCleaner, incremental: a sequence split across reads is removed whole)."""
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -9,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Log
 
-from neuro_tui.app.safe_text import clean
+from neuro_tui.textsafe import StreamCleaner
 
 
 class LogScreen(Screen):
@@ -19,6 +23,8 @@ class LogScreen(Screen):
         super().__init__()
         self.path = path
         self._offset = 0
+        self._cleaner = StreamCleaner()
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -41,4 +47,4 @@ class LogScreen(Screen):
             data = f.read(1 << 20)
         if data:
             self._offset += len(data)
-            self.query_one(Log).write(clean(data.decode("utf-8", "replace")))
+            self.query_one(Log).write(self._cleaner.feed(self._decoder.decode(data)))

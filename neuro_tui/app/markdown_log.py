@@ -1,7 +1,8 @@
 """The chat transcript: streaming Markdown at flat cost per token ("design c").
 
-Why not Textual's Markdown/MarkdownStream: every append re-lays out every block (81.7 s
-for a 10k-token answer, measured in /work/shared/streaming-render.md). Here each finished
+Why not Textual's Markdown/MarkdownStream: every append re-lays out every block, so its
+cost per token grows with the answer (bench/bench_stream_render.py compares the two in one
+run; results in docs/benchmarks.md, "TUI: streaming Markdown render"). Here each finished
 top-level block is rendered ONCE into Strips kept in one flat list; `render_line(y)` is a
 lookup; only the open (last) block is re-rendered, at most 30 times a second. All finished
 turns live in this one widget (history merged), so the 100th answer costs what the first
@@ -19,12 +20,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.events import Click
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from neuro_tui.app.markdown_blocks import block_starts, split_open_fence
-from neuro_tui.app.messages import CitationClicked
-from neuro_tui.app.safe_text import clean
 from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations
 
 FRAME_S = 1 / 30
@@ -41,7 +41,23 @@ class Block:
 
 
 class MarkdownLog(Widget):
+    """Text arrives cleaned by the chat core (textsafe); it is rendered as Markdown text or
+    `Text`, never parsed as console markup."""
+
     DEFAULT_CSS = "MarkdownLog { height: auto; padding: 0 1; }"
+
+    @dataclass
+    class CitationClicked(Message):
+        """A `[n]` marker in answer `turn` was clicked."""
+
+        turn: int
+        number: int
+
+    @dataclass
+    class TurnClicked(Message):
+        """Somewhere else in turn `turn` was clicked (its sources are shown)."""
+
+        turn: int
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -134,7 +150,7 @@ class MarkdownLog(Widget):
 
     # -- the transcript API ----------------------------------------------------------
     def add_user(self, text: str, turn: int) -> None:
-        self._append_block(Block("user", "› " + clean(text), turn, self._user_style()))
+        self._append_block(Block("user", "› " + text, turn, self._user_style()))
         self.refresh(layout=True)
 
     def _user_style(self) -> str:
@@ -142,7 +158,7 @@ class MarkdownLog(Widget):
         return f"bold {theme.secondary or theme.primary}"
 
     def add_note(self, text: str, turn: int, style: str = "dim italic") -> None:
-        self._append_block(Block("note", clean(text), turn, style))
+        self._append_block(Block("note", text, turn, style))
         self.refresh(layout=True)
 
     def begin_answer(self, turn: int) -> None:
@@ -150,7 +166,7 @@ class MarkdownLog(Widget):
 
     def append(self, fragment: str) -> None:
         """Queue answer text; the screen is updated at most 30 times a second."""
-        self._tail += clean(fragment)
+        self._tail += fragment
         if self._timer is None:
             delay = max(0.002, self._last_flush + FRAME_S - time.monotonic())
             self._timer = self.set_timer(delay, self.flush)
@@ -217,8 +233,10 @@ class MarkdownLog(Widget):
         turn = self._owner[y] if y < frozen else (self._turn or 0)
         for match in CITE.finditer(strip.text):
             if match.start() <= offset.x < match.end():
-                self.post_message(CitationClicked(turn, int(match.group(1))))
+                self.post_message(MarkdownLog.CitationClicked(turn, int(match.group(1))))
                 return
+        if turn:
+            self.post_message(MarkdownLog.TurnClicked(turn))
 
 
 def _collect_then_freeze() -> None:

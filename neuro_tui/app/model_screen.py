@@ -3,6 +3,8 @@ parameters. Apply restarts llama-cli; the transcript is kept and recapped to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -39,9 +41,10 @@ class ModelScreen(ModalScreen[dict | None]):
         Binding("ctrl+d", "download", "Download model", priority=True),
     ]
 
-    def __init__(self, config) -> None:
+    def __init__(self, config, start_download: Callable[[str], None]) -> None:
         super().__init__()
         self.config = config
+        self.start_download = start_download
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-box") as box:
@@ -80,36 +83,34 @@ class ModelScreen(ModalScreen[dict | None]):
         self.dismiss(changes)
 
     def action_download(self) -> None:
-        """Download in an app worker (it outlives this screen); progress shows here and in
-        the model pane."""
+        """The download runs on the chat screen (it outlives this one); its progress comes
+        back through `show_progress` and shows in the model pane too."""
         name = self.query_one("#f-model", Input).value.strip()
-        bar = self.query_one("#download-bar", ProgressBar)
-        bar.display = True
-        msg = self.query_one("#model-msg", Static)
-        app = self.app
+        self.query_one("#download-bar", ProgressBar).display = True
+        self.show_progress(f"downloading {name}…")
+        self.start_download(name)
 
-        def report(text: str, done: int | None = None, total: int | None = None) -> None:
-            app.download_note = text
-            if self.is_attached:
-                msg.update(text)
-                if done is not None:
-                    bar.update(total=total or None, progress=done)
+    def show_progress(self, text: str, done: int | None = None,
+                      total: int | None = None) -> None:
+        self.query_one("#model-msg", Static).update(text)
+        if done is not None:
+            self.query_one("#download-bar", ProgressBar).update(total=total or None,
+                                                                progress=done)
 
-        def progress(p) -> None:
-            pct = f" {100 * p.done / p.total:.0f}%" if p.total else ""
-            rate = f" {p.rate / 2**20:.1f} MiB/s" if p.rate else ""
-            app.call_from_thread(report, f"{name}: {p.phase}{pct}{rate}", p.done, p.total)
 
-        def work() -> None:
-            from neuro_tui.errors import NeuroError
-            from neuro_tui.models.download import download
+def download(name: str, report) -> tuple[bool, str]:
+    """Runs in a thread: report(text, done, total) for every progress step; returns
+    (downloaded?, the line to show)."""
+    from neuro_tui.errors import NeuroError
+    from neuro_tui.models.download import download as fetch
 
-            try:
-                path = download(name, progress=progress)
-            except NeuroError as error:
-                app.call_from_thread(report, f"download failed: {error}")
-                return
-            app.call_from_thread(report, f"downloaded {path}; Ctrl+S (F10) to use it")
+    def progress(p) -> None:
+        pct = f" {100 * p.done / p.total:.0f}%" if p.total else ""
+        rate = f" {p.rate / 2**20:.1f} MiB/s" if p.rate else ""
+        report(f"{name}: {p.phase}{pct}{rate}", p.done, p.total)
 
-        report(f"downloading {name}…")
-        app.run_worker(work, thread=True, group="download", exclusive=True)
+    try:
+        path = fetch(name, progress=progress)
+    except NeuroError as error:
+        return False, f"download failed: {error}"
+    return True, f"downloaded {path}; Ctrl+S (F10) to use it"

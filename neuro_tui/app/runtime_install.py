@@ -1,12 +1,28 @@
 """Build llama-cli from inside the app (Ctrl+G) when none was found, then start the chat.
 
-The same builders as `neuro-tui runtime install` run in a worker thread; their phases and
-compile percentage show in the model pane, and the conversation starts when done. A model
+The same builders as `neuro-tui runtime install`. The ChatScreen runs `build` in a worker
+thread; every phase (and the compile percentage) goes to `report`, which posts it to the
+screen as a message (shown in the model pane); the chat restarts when it is done. A model
 that only bitnet.cpp loads (BitNet b1.58, I2_S) gets bitnet.cpp's build instead of the
 upstream one (from the local pinned archive when there is one, else a git clone).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from neuro_tui.engine import runtime_build
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    spec: object  # runtime_build.RuntimeSpec or bitnet_build's spec
+    what: str  # "llama-cli 0.3.16" / "bitnet.cpp 404980e"
+    where: str  # "from PyPI" / "from the local source archive" / "from GitHub"
+    bitnet_source: Path | None = None
+    bitnet: bool = False
 
 
 def _needs_bitnet(config) -> bool:
@@ -21,49 +37,40 @@ def _needs_bitnet(config) -> bool:
         return False
 
 
-class RuntimeInstall:
-    """Mixed into NeuroApp."""
+def runtime_to_build(config) -> RuntimeChoice:
+    """What Ctrl+G builds for the configured model."""
+    if _needs_bitnet(config):
+        from neuro_tui.engine import bitnet_build, bitnet_source
 
-    def action_install_runtime(self) -> None:
-        from neuro_tui.engine import bitnet_build, bitnet_source, runtime_build
+        source = bitnet_source.local_archive()
+        where = "from the local source archive" if source else "from GitHub"
+        return RuntimeChoice(bitnet_build.SPEC, f"bitnet.cpp {bitnet_build.SPEC.version}",
+                             where, source, bitnet=True)
+    spec = runtime_build.RUNTIMES["old"]
+    return RuntimeChoice(spec, f"llama-cli {spec.version}", "from PyPI")
 
-        if _needs_bitnet(self.config):
-            spec = bitnet_build.SPEC
-            source = bitnet_source.local_archive()
-            what = f"bitnet.cpp {spec.version}"
-            where = "from the local source archive" if source else "from GitHub"
 
-            def builder(progress):
-                return bitnet_build.build(source=source, progress=progress)
+def installed(choice: RuntimeChoice) -> bool:
+    return bool(runtime_build.installed_binaries(choice.spec))
+
+
+def build(choice: RuntimeChoice, report: Callable[[str], None]) -> tuple[bool, str]:
+    """Runs in a thread: (installed?, the line to show); a failure is returned, not
+    raised."""
+    from neuro_tui.errors import NeuroError
+
+    def progress(phase: str, fraction: float | None, _message: str) -> None:
+        pct = f" {100 * fraction:.0f}%" if fraction is not None and phase == "compile" else ""
+        report(f"building {choice.what}: {phase}{pct}")
+
+    report(f"building {choice.what} {choice.where} (a few minutes, once)…")
+    try:
+        if choice.bitnet:
+            from neuro_tui.engine import bitnet_build
+
+            bitnet_build.build(source=choice.bitnet_source, progress=progress)
         else:
-            spec = runtime_build.RUNTIMES["old"]
-            what, where = f"llama-cli {spec.version}", "from PyPI"
-
-            def builder(progress):
-                return runtime_build.build(spec, progress=progress)
-
-        if runtime_build.installed_binaries(spec) and self.conversation.ready:
-            self.notify(f"{what} is already installed")
-            return
-
-        def report(text: str) -> None:
-            self.download_note = text
-
-        def progress(phase: str, fraction: float | None, _message: str) -> None:
-            pct = f" {100 * fraction:.0f}%" if fraction is not None and phase == "compile" else ""
-            self.call_from_thread(report, f"building {what}: {phase}{pct}")
-
-        def work() -> None:
-            from neuro_tui.errors import NeuroError
-
-            try:
-                builder(progress)
-            except NeuroError as error:
-                self.call_from_thread(report, f"{what} build failed: {error}")
-                return
-            self.call_from_thread(report, "")
-            self.call_from_thread(self.notify, f"{what} installed; starting the model")
-            self.call_from_thread(self.run_action, "restart")
-
-        report(f"building {what} {where} (a few minutes, once)…")
-        self.run_worker(work, thread=True, group="runtime", exclusive=True)
+            runtime_build.build(choice.spec, progress=progress)
+    except NeuroError as error:
+        return False, f"{choice.what} build failed: {error}"
+    return True, f"{choice.what} installed; starting the model"

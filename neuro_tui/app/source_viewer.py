@@ -12,12 +12,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from neuro_tui.app.messages import SourceView
-from neuro_tui.app.safe_text import clean
+from neuro_tui.chat.events import Source
 
 
 def highlighted(text: str, terms: set[str], style: str = "bold reverse") -> Text:
-    t = Text(clean(text))
+    t = Text(text)  # cleaned by the chat core where it entered
     for term in sorted(terms, key=len, reverse=True):
         if term:
             t.highlight_regex(re.compile(rf"(?i)\b{re.escape(term)}\b"), style)
@@ -31,7 +30,7 @@ class SourceViewer(ModalScreen):
         Binding("o", "open_external", "Open"),
     ]
 
-    def __init__(self, source: SourceView, terms: set[str]) -> None:
+    def __init__(self, source: Source, terms: set[str]) -> None:
         super().__init__()
         self.source = source
         self.terms = terms
@@ -39,22 +38,22 @@ class SourceViewer(ModalScreen):
     def compose(self) -> ComposeResult:
         src = self.source
         with VerticalScroll(id="source-box") as box:
-            box.border_title = Text(f"[{src.number}] {clean(src.title)}")
-            box.border_subtitle = Text(clean(src.location))
+            box.border_title = Text(f"[{src.number}] {src.title}")
+            box.border_subtitle = Text(src.location)
             if src.before:
-                yield Static(Text(clean(src.before)), classes="neighbour")
+                yield Static(Text(src.before), classes="neighbour")
             self.passage = highlighted(src.text, self.terms)
             yield Static(self.passage, id="passage")
             if src.after:
-                yield Static(Text(clean(src.after)), classes="neighbour")
+                yield Static(Text(src.after), classes="neighbour")
         yield Footer()
 
     def action_copy(self) -> None:
         src = self.source
-        self.app.copy_to_clipboard(f"[{src.number}] {clean(src.title)} {clean(src.location)}")
+        self.app.copy_to_clipboard(f"[{src.number}] {src.title} {src.location}")
         self.notify("citation copied")
 
     def action_open_external(self) -> None:
         from neuro_tui.app.opener import open_location
 
-        self.notify(open_location(self.source.location))
+        self.notify(open_location(self.source.path or self.source.location))

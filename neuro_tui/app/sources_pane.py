@@ -1,26 +1,46 @@
-"""Numbered sources of the selected answer; j/k to move, Enter to open, y to copy."""
+"""The numbered sources of the selected turn; j/k to move, Enter to open, y to copy.
+
+Bound to the ChatScreen's transcript and selected turn: whatever selects a turn (a new
+question, a clicked answer, `[`/`]`, a resumed chat) shows that turn's sources here.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from neuro_tui.app.messages import SourceOpened, SourceSelected, SourceView
-from neuro_tui.app.safe_text import clean
+from neuro_tui.chat.events import Source
+from neuro_tui.chat.transcript import Transcript
 
 
-def source_label(src: SourceView) -> Text:
+def source_label(src: Source) -> Text:
+    """Text only: titles and locations come from files and pages (cleaned by the core)."""
     t = Text()
     t.append(f"[{src.number}] ", style="bold")
-    t.append("web " if src.kind == "web" else "local ",
-             style="reverse bold" if src.kind == "web" else "reverse")
-    t.append(clean(src.title) or "(untitled)")
-    t.append(f"\n    {clean(src.location)}", style="dim")
+    t.append("web " if src.origin == "web" else "local ",
+             style="reverse bold" if src.origin == "web" else "reverse")
+    t.append(src.title or "(untitled)")
+    t.append(f"\n    {src.location}", style="dim")
     if src.score is not None:
         t.append(f"  {src.score:.2f}", style="dim")
     return t
+
+
+def empty_line(turn: int | None, storage: bool, web: bool) -> Text:
+    """Why the pane is empty, and how to change that."""
+    if turn is None:
+        text = "Sources of the selected answer show here."
+    else:
+        text = f"No sources for turn {turn}."
+    off = [] if storage else ["local index off (--storage DIR)"]
+    off += [] if web else ["web off (F8)"]
+    return Text("\n".join([text, *off]), style="dim italic")
 
 
 class SourcesPane(OptionList):
@@ -29,29 +49,64 @@ class SourcesPane(OptionList):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("y", "copy_citation", "Copy citation"),
         Binding("o", "open_external", "Open"),
-        Binding("[", "app.sources_step(-1)", "Prev answer"),
-        Binding("]", "app.sources_step(1)", "Next answer"),
+        Binding("[", "screen.sources_step(-1)", "Prev answer"),
+        Binding("]", "screen.sources_step(1)", "Next answer"),
         *[Binding(str(n), f"select_number({n})", f"Source {n}", show=False) for n in range(1, 10)],
     ]
 
+    @dataclass
+    class SourceSelected(Message):
+        source: Source
+
+    @dataclass
+    class SourceOpened(Message):
+        source: Source
+
+    transcript: reactive[Transcript] = reactive(Transcript, init=False)
+    selected_turn: reactive[int | None] = reactive(None, init=False)
+    web: reactive[bool] = reactive(False, init=False)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.sources: list[SourceView] = []
+        self.sources: tuple[Source, ...] = ()
+        self._shown: tuple | None = None
         self.border_title = "Sources"
 
-    def show(self, sources: list[SourceView]) -> None:
-        self.sources = list(sources)
-        self.clear_options()
-        self.add_options([Option(source_label(s), id=str(s.number)) for s in self.sources])
-        self.border_subtitle = f"{len(self.sources)}" if self.sources else "none"
-        if self.sources:
-            self.highlighted = 0
+    def on_mount(self) -> None:
+        self._show()
 
-    def select_number(self, number: int) -> SourceView | None:
+    def watch_transcript(self) -> None:
+        self._show()
+
+    def watch_selected_turn(self) -> None:
+        self._show()
+
+    def watch_web(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        turn = self.transcript.at(self.selected_turn) if self.selected_turn else None
+        sources = turn.sources if turn is not None else ()
+        key = (self.selected_turn, sources, self.web, bool(self.app.config.storage))
+        if key == self._shown:
+            return  # unchanged: keep the cursor where the user put it
+        self._shown, self.sources = key, sources
+        self.clear_options()
+        if sources:
+            self.add_options([Option(source_label(s), id=str(s.number)) for s in sources])
+            self.highlighted = 0
+            self.border_title = f"Sources · {len(sources)} for turn {self.selected_turn}"
+        else:
+            self.add_option(Option(empty_line(self.selected_turn, key[3], self.web),
+                                   disabled=True))
+            self.border_title = "Sources" if self.selected_turn is None \
+                else f"Sources · none for turn {self.selected_turn}"
+
+    def select_number(self, number: int) -> Source | None:
         for index, src in enumerate(self.sources):
             if src.number == number:
                 self.highlighted = index
-                self.post_message(SourceSelected(src))
+                self.post_message(SourcesPane.SourceSelected(src))
                 return src
         return None
 
@@ -60,7 +115,7 @@ class SourcesPane(OptionList):
             self.app.bell()
 
     @property
-    def current(self) -> SourceView | None:
+    def current(self) -> Source | None:
         if self.highlighted is None or not self.sources:
             return None
         return self.sources[self.highlighted]
@@ -68,15 +123,15 @@ class SourcesPane(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if self.current is not None:
-            self.post_message(SourceOpened(self.current))
+            self.post_message(SourcesPane.SourceOpened(self.current))
 
     def action_copy_citation(self) -> None:
         if (src := self.current) is not None:
-            self.app.copy_to_clipboard(f"[{src.number}] {clean(src.title)} {clean(src.location)}")
+            self.app.copy_to_clipboard(f"[{src.number}] {src.title} {src.location}")
             self.app.notify("citation copied")
 
     def action_open_external(self) -> None:
         if (src := self.current) is not None:
             from neuro_tui.app.opener import open_location
 
-            self.app.notify(open_location(src.location))
+            self.app.notify(open_location(src.path or src.location))

@@ -1,6 +1,7 @@
 """Live timing (F2): state, load time, TTFT, tokens and tok/s, context use, RSS/CPU.
 
-Read from the session's LiveStats 4 times a second; figures the engine only estimates
+The ChatScreen shows the engine's LiveStats here as answer text arrives (at most 4 times a
+second), at the end of each turn and on its RSS/CPU tick; figures the engine only estimates
 (token counts before llama-cli reports them) are labelled "~".
 """
 
@@ -51,13 +52,11 @@ def timing_text(stats, state: str) -> Text:
 
 
 class TimingOverlay(Static):
+    """Shown by the ChatScreen on its events and its RSS/CPU tick (it polls nothing)."""
+
     def on_mount(self) -> None:
         self.border_title = "Timing (F2)"
-        self.set_interval(0.25, self.tick)
 
-    def tick(self) -> None:
-        if not self.display:
-            return
-        session = getattr(self.app, "session", None)
-        stats = getattr(session, "stats", None) if session is not None else None
-        self.update(timing_text(stats, self.app.state_label))
+    def show(self, stats, state: str) -> None:
+        if self.display:
+            self.update(timing_text(stats, state))

@@ -1,26 +1,6 @@
-"""The real parts the app runs on: LlamaSession from a SessionSpec, and retrieval."""
+"""Process set-up the app needs before Textual takes over the terminal."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
-
-
-def default_session_factory(config) -> Any:
-    """Resolve model + llama-cli (raises MissingError with the fix) and make a LlamaSession."""
-    from neuro_tui.engine.session import LlamaSession
-    from neuro_tui.launch import build_session_spec
-
-    return LlamaSession(build_session_spec(config))
-
-
-def default_retriever() -> Callable[..., Any] | None:
-    """(question, config, web) -> (prompt, [SourceView]); None until retrieval is installed."""
-    try:
-        from neuro_tui.app.retrieval_bridge import retrieve
-    except ImportError:
-        return None
-    return retrieve
 
 
 def prepare_child_processes() -> None:

@@ -1,7 +1,7 @@
 """`neuro-tui ask "question"`: one answer on stdout, for scripts (the seed's `neuro ask`).
 
-Same engine, retrieval and config as the app: retrieval first (sources are known before
-the answer), then one llama-cli conversation for one turn. Sources follow the answer as
+A thin consumer of the ChatService, like the app: one turn (retrieval first, so sources
+are known before the answer), no loop of its own. Sources follow the answer as
 `[n] title - path:line|URL`; `--timing` goes to stderr; `--json` prints one object.
 """
 
@@ -13,10 +13,8 @@ import json
 import sys
 
 from neuro_tui import config as config_mod
-from neuro_tui.engine.events import AnswerText, SessionError, TurnStats
-from neuro_tui.errors import GenerationError, MissingError, UsageError
+from neuro_tui.errors import GenerationError, MissingError, NeuroError, UsageError
 from neuro_tui.retrieval.grounding import ground
-from neuro_tui.textsafe import strip_controls
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,7 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _question(args: argparse.Namespace) -> str:
-    text = sys.stdin.read() if args.question == "-" else args.question
+    if args.question == "-":
+        from neuro_tui.cli.stdin_text import decode
+
+        text = decode(sys.stdin.buffer.read(), "stdin")
+    else:
+        text = args.question
     if not text.strip():
         raise UsageError("the question is empty")
     return text.strip()
@@ -79,106 +82,84 @@ def _spec_with_download(cfg: config_mod.Config, yes: bool):
 
 
 def _source_line(source) -> str:
-    return strip_controls(f"[{source.number}] {source.title} - {source.location}")
+    return f"[{source.number}] {source.title} - {source.location}"  # cleaned where it entered
 
 
 async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: str) -> dict:
+    """One turn through the ChatService: the same loop as the app and `chat --plain`."""
+    from neuro_tui.chat import events as ev
+    from neuro_tui.chat.service import ChatService
     from neuro_tui.engine.session import LlamaSession
-    from neuro_tui.retrieval.pipeline import Retriever
 
-    spec = _spec_with_download(cfg, args.yes)
-    if args.verbose:
-        print(f"model: {spec.model}\nllama-cli: {spec.binary} ({spec.flavor.value})",
-              file=sys.stderr)
-    prompt, sources, notes, plan = question, [], [], None
-    retriever = Retriever.from_config(cfg)
-    if retriever.enabled:
-        spec, plan = await asyncio.to_thread(_plan, retriever, question, cfg, spec)
-        prompt, sources, notes = plan.prompt, plan.sources, plan.notes
-    for note in notes:
-        print(f"neuro-tui: {strip_controls(note)}", file=sys.stderr)
-    session = LlamaSession(spec)
-    parts: list[str] = []
-    stats: TurnStats | None = None
+    service = ChatService(cfg, session_factory=lambda c: LlamaSession(
+        _spec_with_download(c, args.yes)))
+    failure: NeuroError | None = None
+    notes: list[str] = []
+    plan: dict | None = None
     try:
-        await session.start()
-        async for event in session.ask(prompt):
-            if isinstance(event, AnswerText):
-                parts.append(event.text)
-                if args.stream and not args.json:
-                    sys.stdout.write(strip_controls(event.text))
-                    sys.stdout.flush()
-            elif isinstance(event, TurnStats):
-                stats = event
-            elif isinstance(event, SessionError):
+        async for event in service.ask(question):
+            if isinstance(event, ev.EngineStarting) and args.verbose:
+                print(f"model: {event.model}\nllama-cli: {event.runtime} ({event.flavor})",
+                      file=sys.stderr)
+            elif isinstance(event, ev.MessageRefused):
+                failure = UsageError(event.message)
+            elif isinstance(event, ev.EngineFailed):
                 if args.verbose:
                     print("\n".join(event.log_tail), file=sys.stderr)
-                raise GenerationError(f"llama-cli failed: {event.message}")
+                failure = event.error if isinstance(event.error, NeuroError) else (
+                    GenerationError(f"llama-cli failed: {event.message}"))
+            elif isinstance(event, ev.SourcesFound):
+                notes += event.notes
+                plan = event.plan
+            elif isinstance(event, ev.Notice):
+                print(f"neuro-tui: {event.text}", file=sys.stderr)
+            elif isinstance(event, ev.AnswerDelta) and args.stream and not args.json:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif isinstance(event, ev.TurnEnded) and event.error and failure is None:
+                failure = GenerationError(f"llama-cli failed: {event.error}")
     finally:
-        await session.close()
-    return {"answer": "".join(parts).strip(), "sources": sources, "stats": stats,
-            "notes": notes, "model": str(spec.model), "plan": plan}
-
-
-def _plan(retriever, question: str, cfg: config_mod.Config, spec):
-    """Sources sized by prefill time (retrieval/prefill.py); the first cited question on a
-    new llama-cli + model measures its prompt speed once (engine/tune.py)."""
-    from neuro_tui.engine import tune
-    from neuro_tui.launch import tuned
-    from neuro_tui.retrieval.prefill import plan_turn
-
-    threads, batch = int(cfg.threads), int(cfg.threads_batch)
-    if cfg.auto_tune and tune.cached(spec.binary, spec.model, threads, batch) is None:
-        print("neuro-tui: measuring this model's prompt speed once (a few seconds; "
-              "`neuro-tui runtime tune` to redo)", file=sys.stderr)
-        spec = tuned(spec, cfg, measure=True)
-    plan = plan_turn(retriever, question, spec=spec,
-                     tuning=tune.for_spec(spec, threads, batch),
-                     prefill_seconds=cfg.prefill_seconds, ctx_size=cfg.ctx_size,
-                     answer_tokens=cfg.max_tokens or 512, system_prompt=cfg.system_prompt)
-    return spec, plan
-
-
-def _plan_json(plan) -> dict | None:
-    if plan is None:
-        return None
-    return {"prompt_tokens": plan.prompt_tokens, "source_tokens": plan.source_tokens,
-            "budget_tokens": plan.budget_tokens, "expected_s": round(plan.expected_seconds, 3),
-            "rate_tok_s": plan.rate_tok_s, "rate_measured": plan.rate_measured,
-            "exact_tokens": plan.exact_tokens}
+        await service.close()
+    if failure is not None:
+        raise failure
+    turn = service.transcript.last
+    spec = service.session.spec if service.session is not None else None
+    return {"answer": turn.answer.strip(), "sources": list(turn.sources), "stats": turn.stats,
+            "notes": notes, "model": str(spec.model) if spec else "", "plan": plan}
 
 
 def run(args: argparse.Namespace) -> int:
     question = _question(args)
     cfg = _config(args)
     result = asyncio.run(_answer(args, cfg, question))
-    stats: TurnStats | None = result["stats"]
+    stats: dict | None = result["stats"]
     if args.json:
         print(json.dumps({
             "question": question, "answer": result["answer"], "model": result["model"],
             "sources": [{"number": s.number, "title": s.title, "location": s.location,
-                         "origin": s.origin, "score": s.score,
-                         "passage": s.passages[0].text if s.passages else ""}
+                         "origin": s.origin, "score": s.score, "passage": s.text}
                         for s in result["sources"]],
-            "notes": result["notes"], "timing": stats.as_json() if stats else None,
-            "prefill": _plan_json(result["plan"]),
-            "grounding": ground(result["answer"], result["sources"]).as_json(),
+            "notes": result["notes"], "timing": stats, "prefill": result["plan"],
+            "grounding": ground(result["answer"], {
+                s.number: [p for p in (s.before, s.text, s.after) if p]
+                for s in result["sources"]}).as_json(),
         }, ensure_ascii=False))
         return 0
     if args.stream:
         print()
     else:
-        print(strip_controls(result["answer"]))
+        print(result["answer"])
     if result["sources"]:
         print("\nSources:")
         for source in result["sources"]:
             print(_source_line(source))
     if args.timing and stats:
-        estimate = "" if stats.tokens_exact else " (estimated)"
-        print(f"load {stats.load_ms or 0:.0f} ms | TTFT {stats.ttft_ms or 0:.0f} ms | "
-              f"{stats.tokens} tokens{estimate} | {stats.tok_s or 0:.1f} tok/s", file=sys.stderr)
+        estimate = "" if stats.get("tokens_exact") else " (estimated)"
+        print(f"load {stats.get('load_ms') or 0:.0f} ms | TTFT {stats.get('ttft_ms') or 0:.0f} ms"
+              f" | {stats.get('tokens')} tokens{estimate} | {stats.get('tok_s') or 0:.1f} tok/s",
+              file=sys.stderr)
         if plan := result["plan"]:
-            print(f"sources: {plan.source_tokens} prompt tokens (budget {plan.budget_tokens}), "
-                  f"expected prefill {plan.expected_seconds:.2f} s at {plan.rate_tok_s:.0f} "
-                  "tok/s", file=sys.stderr)
+            print(f"sources: {plan['source_tokens']} prompt tokens (budget "
+                  f"{plan['budget_tokens']}), expected prefill {plan['expected_s']:.2f} s at "
+                  f"{plan['rate_tok_s']:.0f} tok/s", file=sys.stderr)
     return 0

@@ -2,8 +2,9 @@
 
 One message per stdin line (a line ending in `\\` continues on the next), each answer
 streamed to stdout as it is generated, Ctrl+C stops the answer (and quits at the prompt),
-EOF ends the chat. `--timing-json FILE` appends one JSON object per turn. The same live
-llama-cli session as the app: turn N pays only for its own tokens.
+EOF ends the chat. `--timing-json FILE` appends one JSON object per turn; `--save` keeps
+the chat like the app does. A thin consumer of the same ChatService as the app (one live
+llama-cli: turn N pays only for its own tokens); the loop here only reads lines.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import sys
 import threading
 
 from neuro_tui import config as config_mod
-from neuro_tui.engine.events import AnswerText, ContextWarning, SessionError, TurnStats
-from neuro_tui.errors import EXIT_INTERRUPTED, UsageError
+from neuro_tui.chat import events as ev
+from neuro_tui.cli.stdin_text import decode, say
+from neuro_tui.errors import EXIT_INTERRUPTED, GenerationError, NeuroError, UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,25 +35,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, help="CPU threads (default: automatic)")
     p.add_argument("--ctx-size", type=int, help="context size")
     p.add_argument("--system", help="system prompt")
+    p.add_argument("--save", action="store_true",
+                   help="save the chat like the app does (see `neuro-tui sessions list`)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.plain:
         raise UsageError("chat needs --plain (the full-screen app is plain `neuro-tui`)")
-    from neuro_tui.launch import build_session_spec
-
     config = config_mod.load({
         "model": args.model, "cli": args.cli, "max_tokens": args.max_tokens, "seed": args.seed,
         "threads": args.threads, "ctx_size": args.ctx_size, "system_prompt": args.system,
     })
-    return asyncio.run(chat(build_session_spec(config), args.timing_json))
+    store = None
+    if args.save:
+        from neuro_tui.chat.store import ChatStore
+
+        store = ChatStore.create(model=str(config.model))
+    return asyncio.run(chat(config, args.timing_json, store=store))
 
 
 def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
     """A daemon thread: a blocked read of stdin must never keep the process alive."""
     def pump() -> None:
-        for line in sys.stdin:
+        for number, raw in enumerate(sys.stdin.buffer, 1):
+            line = decode(raw, f"stdin line {number}")
             loop.call_soon_threadsafe(queue.put_nowait, line)
         loop.call_soon_threadsafe(queue.put_nowait, None)
 
@@ -73,29 +81,29 @@ async def read_message(queue: asyncio.Queue) -> str | None:
         return "\n".join(parts)
 
 
-def _say(text: str) -> None:
-    print(f"neuro-tui: {text}", file=sys.stderr, flush=True)
+async def chat(config, timing_json: str | None, *, store=None, session_factory=None) -> int:
+    """The line-mode chat: each message goes through the ChatService, like the app's."""
+    from neuro_tui.chat.service import ChatService
 
-
-async def chat(spec, timing_json: str | None) -> int:
-    from neuro_tui.engine.session import LlamaSession
-
-    session = LlamaSession(spec)
+    service = ChatService(config, session_factory=session_factory, store=store,
+                          retriever=False)
     loop = asyncio.get_running_loop()
     quit_now = asyncio.Event()
 
     def on_sigint() -> None:
-        if session.state.value in ("prefill", "generating"):
-            loop.create_task(session.interrupt())
+        if service.running_turn is not None:
+            loop.create_task(service.stop())
         else:
             quit_now.set()
 
     loop.add_signal_handler(signal.SIGINT, on_sigint)
     lines: asyncio.Queue = asyncio.Queue()
+    printer = Printer(timing_json)
     try:
-        await session.start()
-        for note in session.warnings:
-            _say(f"warning: {note}")
+        async for event in service.run(until_idle=True):  # load the model first
+            printer.show(event)
+        if service.state == "failed":
+            raise printer.failure
         _stdin_lines(loop, lines)
         while True:
             if sys.stdin.isatty():
@@ -111,36 +119,55 @@ async def chat(spec, timing_json: str | None) -> int:
             if message is None:
                 return 0
             if not message.strip():
+                say("empty line skipped (nothing to send)")
                 continue
-            await one_turn(session, message, timing_json)
+            service.submit(message)
+            async for event in service.run(until_idle=True):
+                printer.show(event)
+                if isinstance(event, ev.EngineFailed) and event.kind in ("crash", "hang"):
+                    service.restart()  # the conversation goes on, with a recap
     finally:
         loop.remove_signal_handler(signal.SIGINT)
-        await session.close()
+        await service.close()
+        if store is not None and store.path.exists():
+            say(f"chat saved as {store.chat_id}")
 
 
-async def one_turn(session, message: str, timing_json: str | None) -> None:
-    out = sys.stdout
-    async for event in session.ask(message):
-        if isinstance(event, AnswerText):
+class Printer:
+    """Chat events as line-mode output: answers on stdout, everything else on stderr."""
+
+    def __init__(self, timing_json: str | None) -> None:
+        self.timing_json = timing_json
+        self.failure: NeuroError | None = None
+
+    def show(self, event) -> None:
+        out = sys.stdout
+        if isinstance(event, ev.AnswerDelta):
             out.write(event.text)
             out.flush()
-        elif isinstance(event, TurnStats):
+        elif isinstance(event, ev.TurnEnded):
             out.write("\n")
             out.flush()
             if event.stop_reason == "interrupted":
-                _say("answer stopped")
-            if timing_json:
-                with open(timing_json, "a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(event.as_json()) + "\n")
-        elif isinstance(event, ContextWarning):
-            _say(f"warning: context {event.ctx_used}/{event.ctx_size} tokens used; "
-                 "older turns will be forgotten")
-        elif isinstance(event, SessionError):
-            out.write("\n")
-            out.flush()
-            _say(f"error: {event.message}")
+                say("answer stopped")
+            if event.error and not event.partial:
+                say(f"error: {event.error}")
+            if self.timing_json and event.stats:
+                with open(self.timing_json, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(event.stats) + "\n")
+        elif isinstance(event, ev.EngineReady):
+            for note in event.warnings:
+                say(f"warning: {note}")
+            if event.notice:
+                say(event.notice)
+        elif isinstance(event, ev.ContextFilling):
+            say(f"warning: context {event.ctx_used}/{event.ctx_size} tokens used; "
+                "older turns will be forgotten")
+        elif isinstance(event, ev.EngineFailed):
+            say(f"error: {event.message}")
             for line in event.log_tail[-5:]:
-                _say(f"  log: {line}")
-            if event.kind in ("crash", "hang"):
-                await session.restart()
-                _say(session.notice or "llama-cli restarted")
+                say(f"  log: {line}")
+            self.failure = event.error if isinstance(event.error, NeuroError) else (
+                GenerationError(event.message))
+        elif isinstance(event, ev.MessageRefused | ev.Notice):
+            say(event.message if isinstance(event, ev.MessageRefused) else event.text)

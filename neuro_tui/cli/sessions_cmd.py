@@ -1,4 +1,5 @@
-"""`neuro-tui sessions list|show|export|delete|rename`: the saved chats, from a shell."""
+"""`neuro-tui sessions list|show|export|delete|rename`: the saved chats (chat store), from a
+shell. The command keeps its first name; the files are chat/store.py's."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from neuro_tui import sessions
-from neuro_tui.textsafe import one_line, strip_controls
+from neuro_tui.chat import store
+from neuro_tui.chat.export import export_markdown
+from neuro_tui.chat.fork import describe
+from neuro_tui.textsafe import one_line
 
 
 def register(subparsers) -> None:
@@ -23,6 +26,14 @@ def register(subparsers) -> None:
         if name == "export":
             p.add_argument("-o", "--output", help="file to write (default: <id>.md here)")
         p.set_defaults(func=func)
+    p = sub.add_parser("search", help="search every saved chat (questions weigh most)")
+    p.add_argument("query", help="words to find")
+    p.add_argument("-n", "--limit", type=int, default=10, help="results to show (default 10)")
+    p.set_defaults(func=_search)
+    p = sub.add_parser("fork", help="a new chat holding turns 1..TURN of a chat")
+    p.add_argument("id")
+    p.add_argument("turn", type=int)
+    p.set_defaults(func=_fork)
     p = sub.add_parser("rename", help="give a chat a new title")
     p.add_argument("id")
     p.add_argument("title")
@@ -30,38 +41,71 @@ def register(subparsers) -> None:
     parser.set_defaults(func=_list)
 
 
+def _report(chat: store.SavedChat) -> None:
+    """What loading skipped, per file, on stderr (the chat itself still shows)."""
+    problems = chat.transcript.problems
+    if problems:
+        shown = "; ".join(problems[:3]) + (f"; {len(problems) - 3} more" if len(problems) > 3
+                                           else "")
+        print(f"neuro-tui: {chat.path.name}: {len(problems)} record(s) skipped ({shown})",
+              file=sys.stderr)
+
+
 def _list(_args: argparse.Namespace) -> int:
-    found = sessions.list_sessions()
+    found = store.list_chats()
     if not found:
         print("no saved chats yet")
-    for info in found:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.updated))
-        title = one_line(info.title, 80) or "(untitled)"
-        print(f"{info.id}  {when}  {len(info.messages):3d} msgs  {one_line(info.model, 40) or '?'}"
-              f"  {title}")
+    for chat in found:
+        t = chat.transcript
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(chat.updated))
+        title = one_line(t.title, 80) or "(untitled)"
+        cut = " (cut off)" if any(turn.partial for turn in t.turns) else ""
+        cut += f" ({describe(chat.path)})" if describe(chat.path) else ""
+        print(f"{chat.chat_id}  {when}  {len(t.turns):3d} turns  {one_line(t.model, 40) or '?'}"
+              f"  {title}{cut}")
+        _report(chat)
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    # saved text is model output: never let it drive the terminal
-    sys.stdout.write(strip_controls(sessions.export_markdown(sessions.find(args.id))))
+    chat = store.find(args.id)
+    _report(chat)
+    sys.stdout.write(export_markdown(chat.transcript))  # cleaned when it was read
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    info = sessions.find(args.id)
-    out = Path(args.output or f"{info.id}.md")
-    out.write_text(strip_controls(sessions.export_markdown(info)), encoding="utf-8")
+    chat = store.find(args.id)
+    _report(chat)
+    out = Path(args.output or f"{chat.chat_id}.md")
+    out.write_text(export_markdown(chat.transcript), encoding="utf-8")
     print(f"wrote {out}")
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
-    info = sessions.delete(args.id)
-    print(f"deleted {info.id} ({info.title or 'untitled'})")
+    chat = store.delete(args.id)
+    print(f"deleted {chat.chat_id} ({one_line(chat.transcript.title) or 'untitled'})")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from neuro_tui.cli.chat_search_out import print_hits
+
+    return print_hits(args.query, args.limit)
+
+
+def _fork(args: argparse.Namespace) -> int:
+    from neuro_tui.chat.fork import fork
+
+    made = fork(store.find(args.id), args.turn)
+    if made.notice:
+        print(f"neuro-tui: {made.notice}", file=sys.stderr)
+    print(f"forked {made.source_id} at turn {made.turn}: {made.saved.chat_id}; continue it "
+          f"with: neuro-tui --resume {made.saved.chat_id}")
     return 0
 
 
 def _rename(args: argparse.Namespace) -> int:
-    sessions.rename(args.id, args.title)
+    store.rename(args.id, args.title)
     return 0

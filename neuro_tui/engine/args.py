@@ -59,7 +59,7 @@ def _stamp(binary: Path) -> tuple:
 
 
 def color_args(binary: Path, flavor: Flavor) -> list[str]:
-    if flavor is Flavor.NEW:
+    if flavor is Flavor.UPSTREAM_CHAT:
         return ["--color", "on"]
     takes_value = "--color [on|off|auto]" in _help_text(str(binary), _stamp(binary))
     return ["--color", "on"] if takes_value else ["--color"]
@@ -69,26 +69,36 @@ def context_shift_args(binary: Path, flavor: Flavor) -> list[str]:
     """Old protocol: keep chatting when the context is full. 0.3.16 and bitnet.cpp shift by
     default; 0.3.36's llama-completion defaults to no shift and EXITS when the context
     fills (seen in tests/integration/test_session_real.py), so ask for it where offered."""
-    if flavor is Flavor.NEW:
+    if flavor is Flavor.UPSTREAM_CHAT:
         return []
     return ["--context-shift"] if "--context-shift" in _help_text(str(binary),
                                                                   _stamp(binary)) else []
 
 
-def build_argv(spec: SessionSpec, system_prompt: str | None = None) -> Argv:
-    """`system_prompt` overrides the params' one (used for the recap after a restart)."""
+def system_args(flavor: Flavor, system: str, system_file: Path | None) -> list[str]:
+    """The system prompt, from a file when there is one: a recap holds the conversation and
+    an argument is readable by every local user (`ps -o args`); the file is ours, 0600.
+    bitnet.cpp's old main.cpp has no -sysf, but `-f` fills the same prompt as `-p`."""
+    if not system:
+        return []
+    if flavor is Flavor.BITNET:
+        return ["-f", str(system_file)] if system_file else ["-p", system]
+    return ["-sysf", str(system_file)] if system_file else ["-sys", system]
+
+
+def build_argv(spec: SessionSpec, system_prompt: str | None = None,
+               system_file: Path | None = None) -> Argv:
+    """`system_prompt` overrides the params' one (used for the recap after a restart);
+    `system_file` holds that text (see system_args)."""
     p, flavor = spec.params, spec.flavor
     system = p.system_prompt if system_prompt is None else system_prompt
     argv = [str(spec.binary), "-m", str(spec.model)]
     notes: list[str] = []
-    if flavor is Flavor.BITNET:
-        argv += ["-cnv", "-p", system] if system else ["-cnv"]
-    elif flavor is Flavor.OLD:
-        argv += ["-cnv", "-sys", system] if system else ["-cnv"]
-    elif system:
-        argv += ["-sys", system]
+    if flavor is not Flavor.UPSTREAM_CHAT:
+        argv.append("-cnv")
+    argv += system_args(flavor, system, system_file)
     argv += color_args(spec.binary, flavor) + context_shift_args(spec.binary, flavor)
-    per_turn = flavor is Flavor.NEW and p.max_tokens > 0
+    per_turn = flavor is Flavor.UPSTREAM_CHAT and p.max_tokens > 0
     argv += ["-n", str(p.max_tokens if per_turn else -1)]
     argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
     if p.threads_batch > 0:  # prompt reading: measured apart from generation (engine/tune.py)

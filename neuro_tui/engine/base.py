@@ -50,7 +50,8 @@ class ChatSession(Protocol):
 
     def ask(self, text: str) -> AsyncIterator[Event]:
         """Send one user message; yields AnswerText fragments, then one TurnStats (or a
-        SessionError). Raises ValueError for an empty message."""
+        SessionError). Raises ValueError for an empty message. Fragments may still hold
+        control characters: the chat core cleans every engine's text once (textsafe)."""
         ...
 
     async def interrupt(self) -> None:
@@ -58,7 +59,10 @@ class ChatSession(Protocol):
         ...
 
     async def restart(self, recap: str | None = None) -> None:
-        """Start a fresh process; `recap` summarises earlier turns in the system prompt."""
+        """Start a fresh process; `recap` summarises earlier turns in the system prompt
+        ("" for none). On a session never started, this starts it with that recap
+        (ChatService resumes a saved chat this way). Never put the recap on a command
+        line (`ps` shows it to every local user)."""
         ...
 
     async def close(self) -> None:

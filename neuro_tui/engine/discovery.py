@@ -49,9 +49,9 @@ def classify_help(help_text: str) -> Flavor | None:
     if not has("-m") and not has("--model"):
         return None
     if has("-cnv"):
-        return Flavor.OLD if has("-sys") or has("--system-prompt") else Flavor.BITNET
+        return Flavor.UPSTREAM_CNV if has("-sys") or has("--system-prompt") else Flavor.BITNET
     if has("--show-timings") or "available commands" in help_text:
-        return Flavor.NEW
+        return Flavor.UPSTREAM_CHAT
     return None
 
 

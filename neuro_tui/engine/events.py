@@ -9,9 +9,17 @@ from enum import Enum
 class Flavor(str, Enum):  # noqa: UP042 - str() and f-strings keep their meaning
     """The three interactive protocols (docs/architecture.md, "Three llama-cli protocols")."""
 
-    BITNET = "bitnet"  # bitnet.cpp fork of the old main.cpp: -cnv, -p is the system prompt
-    OLD = "old"  # upstream llama-cli up to late 2025 / llama-completion: -cnv and -sys
-    NEW = "new"  # upstream chat CLI (0.3.36 llama-cli): no -cnv, --show-timings
+    BITNET = "bitnet"  # bitnet.cpp fork of upstream's main.cpp: -cnv, -p is the system prompt
+    # upstream main.cpp in conversation mode (-cnv, -sys): llama-cli up to late 2025, then
+    # the `llama-completion` program (0.3.16's llama-cli, 0.3.36's llama-completion)
+    UPSTREAM_CNV = "old"
+    # upstream's chat CLI built on the server internals (0.3.36's llama-cli): no -cnv
+    UPSTREAM_CHAT = "new"
+    # The values stay "old"/"new": they are in runtime folder names, the flavor cache and
+    # `runtime list`. Aliases for code not renamed yet (main's protocol.py, tune.py):
+    # remove once nothing uses them.
+    OLD = "old"
+    NEW = "new"
 
 
 class SessionState(str, Enum):  # noqa: UP042
@@ -74,6 +82,15 @@ class SessionError:
     signal: int | None = None
     log_tail: list[str] = field(default_factory=list)
     partial: bool = False
+
+
+@dataclass
+class Exchange:
+    """One finished (or cut-off) turn as the engine and the recap see it."""
+
+    user: str
+    answer: str
+    partial: bool = False  # cut off by a crash/hang (interrupts and max_tokens are not)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from neuro_tui.engine.events import Flavor
+from neuro_tui.textsafe import strip_controls
 
 TAB_SPACES = "    "
-# C0 (but \n), DEL, C1, and the Unicode line/paragraph separators that editors treat as breaks
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# the Unicode line/paragraph separators that editors treat as breaks
+_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,13 @@ class Prepared:
 
 
 def clean(text: str) -> str:
-    """Normalise newlines, expand TABs, drop control characters and lone surrogates, and
-    replace code points the editor cannot measure (unassigned, private use: wcwidth < 0 would
-    make it query the cursor position) with U+FFFD."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", TAB_SPACES)
-    text = _CONTROL.sub("", text)
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return "".join("\ufffd" if unicodedata.category(c) in ("Cn", "Co") else c for c in text)
+    """The one cleaner (textsafe: escapes and controls out, CR -> LF), then what only the
+    line editor needs: TABs expanded, and lone surrogates and code points it cannot measure
+    (unassigned, private use: wcwidth < 0 would make it query the cursor position) replaced
+    with U+FFFD."""
+    text = _SEPARATORS.sub("", strip_controls(text).replace("\t", TAB_SPACES))
+    return "".join("\ufffd" if unicodedata.category(c) in ("Cn", "Co", "Cs") else c
+                   for c in text)
 
 
 def prepare(text: str, flavor: Flavor) -> Prepared:
@@ -49,7 +50,7 @@ def prepare(text: str, flavor: Flavor) -> Prepared:
         lines.pop()
     if not lines:
         raise ValueError("empty message")
-    if flavor is Flavor.NEW and lines[0].lstrip().startswith("/"):
+    if flavor is Flavor.UPSTREAM_CHAT and lines[0].lstrip().startswith("/"):
         lines[0] = " " + lines[0]  # `/clear`, `/exit`... are commands only at column 0
     last = lines[-1]
     if last.endswith(("\\", "/")):

@@ -44,12 +44,11 @@ import os
 import signal
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 
 from neuro_tui import paths
 from neuro_tui.engine import args as argmod
-from neuro_tui.engine.events import Flavor, SessionState
+from neuro_tui.engine.events import Exchange, Flavor, SessionState
 from neuro_tui.engine.loglines import (
     ErrorLine,
     Perf,
@@ -67,13 +66,6 @@ from neuro_tui.engine.turn import drain, run_turn
 from neuro_tui.errors import GenerationError, MissingError
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()
-
-
-@dataclass
-class Exchange:
-    user: str
-    answer: str
-    partial: bool = False  # cut off by a crash/hang (interrupts and max_tokens are not)
 
 
 class LlamaSession:
@@ -118,7 +110,16 @@ class LlamaSession:
             self.stats.state = SessionState.CRASHED
             raise MissingError(f"llama-cli not found or not executable: {binary}",
                                hint="neuro-tui runtime install")
-        argv = argmod.build_argv(self.spec, self._system)
+        folder = self.spec.log_dir or paths.logs_dir()
+        system_file = _private_file(self._system, folder) if self._system else None
+        try:
+            await self._spawn(system_file)
+        finally:  # llama-cli read it while parsing its arguments
+            if system_file is not None:
+                system_file.unlink(missing_ok=True)
+
+    async def _spawn(self, system_file: Path | None) -> None:
+        argv = argmod.build_argv(self.spec, self._system, system_file)
         self.warnings, self._ctrl_c_stops = argv.notes, argv.stop_with_ctrl_c
         self._parser = StreamParser(self.spec.flavor, color=True)
         self._queue = asyncio.Queue()
@@ -248,6 +249,17 @@ class LlamaSession:
             await turn.aclose()
             if self._current is turn:
                 self._current = None
+
+
+def _private_file(text: str, folder: Path) -> Path:
+    """`text` in a new file only this user can read (mkstemp: mode 0600)."""
+    import tempfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".system-", suffix=".txt", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(name)
 
 
 @atexit.register

@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 
-from neuro_tui.engine.events import AnswerText, SessionError, SessionState
+from neuro_tui.engine.events import AnswerText, Exchange, SessionError, SessionState
 from neuro_tui.engine.loglines import ErrorLine
 from neuro_tui.engine.protocol import (
     AnswerBytes,
@@ -59,8 +59,6 @@ async def _after_late_ctrl_c(session) -> None:
 
 
 async def run_turn(session, prepared: Prepared):
-    from neuro_tui.engine.session import Exchange
-
     await _after_late_ctrl_c(session)
     proc, parser, stats, spec = session._proc, session._parser, session.stats, session.spec
     while not session._queue.empty():  # stale bytes from the prompt state
@@ -206,8 +204,6 @@ def _cap(text: str, so_far: int, cap: int) -> str:
 async def _exited(session, prepared: Prepared, parts: list[str], clock: TurnClock,
                   stop_reason: str = "interrupted"):
     """The process ended mid-turn: a Ctrl+C that landed at the prompt, or a crash."""
-    from neuro_tui.engine.session import Exchange
-
     proc, stats = session._proc, session.stats
     await proc.wait_exit(2.0)
     clean_exit = proc.exit_code in (0, 130) and proc.signal is None

@@ -62,6 +62,10 @@ def parse(argv: list[str]) -> dict:
                 w(b"error: invalid argument: -cnv\n", ERR)
                 sys.exit(1)
             opts["cnv"] = True
+        elif a in ("-sysf", "-f"):  # the system prompt from a file, as llama-cli reads it
+            with open(nxt, encoding="utf-8") as handle:
+                opts["sys"] = handle.read()
+            next(it)
         elif a in ("-m", "-n", "-sys", "-p", "-c"):
             key = {"-m": "model", "-n": "n", "-sys": "sys", "-p": "sys", "-c": "ctx"}[a]
             opts[key] = int(nxt) if key in ("n", "ctx") else nxt

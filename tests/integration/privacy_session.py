@@ -47,20 +47,27 @@ def _loopback_provider(url: str) -> None:
 
 async def _tui(question: str) -> dict:
     from neuro_tui import config as config_mod
-    from neuro_tui.app import messages as m
     from neuro_tui.app.app import create_app
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat import events as ev
 
     seen: list = []
+
+    def events(kind) -> list:
+        unique = {id(x): x for x in seen if isinstance(x, ChatScreen.EngineEvent)}
+        return [x.event for x in unique.values() if isinstance(x.event, kind)]
+
     app = create_app(config_mod.load({}))
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
-        await _until(pilot, lambda: app.conversation.ready or app.conversation.failed, 120)
-        if app.conversation.failed:
-            return {"error": f"session failed: {app.conversation.failed} {app.error}"}
+        await _until(pilot, lambda: events((ev.EngineReady, ev.EngineFailed)), 120)
+        if failed := events(ev.EngineFailed):
+            return {"error": f"session failed: {failed[0].kind} {failed[0].message}"}
         await pilot.press(*question, "enter")
-        await _until(pilot, lambda: any(isinstance(x, m.AnswerFinished) for x in seen), 180)
-        answer = "".join(x.text for x in seen if isinstance(x, m.AnswerStreamed))
-        sources = [s.location for x in seen if isinstance(x, m.SourcesRetrieved)
-                   for s in x.sources]
+        await _until(pilot, lambda: events(ev.TurnEnded), 180)
+        await pilot.pause(0.05)
+        turn = app.chat.service.transcript.at(1)
+        answer = turn.answer if turn is not None else ""
+        sources = [s.location for x in events(ev.SourcesFound) for s in x.sources]
     return {"answer": answer, "sources": list(dict.fromkeys(sources))}
 
 

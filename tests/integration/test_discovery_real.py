@@ -11,9 +11,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_real_binaries_are_classified(llama_cli_old, llama_cli_new, llama_completion_new):
-    assert discovery.inspect(llama_cli_old, "t").flavor is Flavor.OLD
-    assert discovery.inspect(llama_cli_new, "t").flavor is Flavor.NEW
-    assert discovery.inspect(llama_completion_new, "t").flavor is Flavor.OLD
+    assert discovery.inspect(llama_cli_old, "t").flavor is Flavor.UPSTREAM_CNV
+    assert discovery.inspect(llama_cli_new, "t").flavor is Flavor.UPSTREAM_CHAT
+    assert discovery.inspect(llama_completion_new, "t").flavor is Flavor.UPSTREAM_CNV
     assert discovery.inspect(llama_cli_old, "t").version == "1 (4227c9b)"
 
 
@@ -31,9 +31,9 @@ def test_order_flag_env_path_runtime(tmp_path, monkeypatch, llama_cli_old, llama
     # BITNET_CLI_PATH beats PATH, --cli beats both
     env["BITNET_CLI_PATH"] = str(llama_cli_old)
     chosen = discovery.choose(environ=env)
-    assert (chosen.origin, chosen.flavor) == ("BITNET_CLI_PATH", Flavor.OLD)
+    assert (chosen.origin, chosen.flavor) == ("BITNET_CLI_PATH", Flavor.UPSTREAM_CNV)
     chosen = discovery.choose(str(llama_cli_new), environ=env)
-    assert (chosen.origin, chosen.flavor) == ("--cli", Flavor.NEW)
+    assert (chosen.origin, chosen.flavor) == ("--cli", Flavor.UPSTREAM_CHAT)
 
 
 def test_bitnet_build_folder_is_searched(tmp_path, monkeypatch, llama_cli_old):

@@ -20,7 +20,7 @@ def neuro(*args):
 
 def test_offline_default_gets_an_upstream_runtime(smollm2, llama_cli_old):
     spec = build_session_spec(config.load({"model": str(smollm2)}))
-    assert spec.model == smollm2 and spec.flavor in (Flavor.OLD, Flavor.NEW)
+    assert spec.model == smollm2 and spec.flavor in (Flavor.UPSTREAM_CNV, Flavor.UPSTREAM_CHAT)
     assert spec.params.max_tokens == 512
 
 

@@ -6,8 +6,9 @@ import hashlib
 
 import pytest
 
+from neuro_tui.app.jobs import Jobs
 from tests.hub_server import FakeHub
-from tests.tui.conftest import fake, make_app, tui_config, wait_for  # noqa: F401 - fixtures
+from tests.tui.conftest import fake, make_app, ready, tui_config  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
 F32 = "tiny-bitnet-b1.58-f32.gguf"
@@ -35,23 +36,22 @@ def hub(shared_dir, tmp_path, monkeypatch):
 
 async def test_f10_downloads_with_progress_in_screen_and_model_pane(make_app, hub):  # noqa: F811
     app = make_app()
-    notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press("f10")
         await pilot.pause(0.1)
         app.screen.query_one("#f-model").value = "tiny-f32"
         await pilot.press("ctrl+d")
         bar = app.screen.query_one("#download-bar")
-        while "downloaded" not in app.download_note and "failed" not in app.download_note:
-            notes.append(app.download_note)
-            await pilot.pause(0.1)
-            assert len(notes) < 300, notes[-3:]
-        assert "downloaded" in app.download_note, app.download_note
+        done = await app.recorder.wait(
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
+        await pilot.pause(0.1)
+        notes = [m.text for m in app.recorder.of(Jobs.Progressed)]
+        assert done.ok and "downloaded" in done.text, notes
         assert any("%" in n for n in notes), notes
+        assert "downloaded" in str(app.screen.query_one("#model-msg").render())
         assert bar.progress == bar.total and bar.total > 0
         await pilot.press("escape")
-        app.refresh_panes()
         await pilot.pause(0.1)
-        assert "downloaded" in str(app.query_one("#model").render())
+        assert "downloaded" in str(app.chat.query_one("#model").render())
     assert hub.is_file()

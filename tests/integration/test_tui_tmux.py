@@ -100,10 +100,9 @@ def test_ask_see_timing_stop_and_follow_up(app_pane, isolated_dirs):
     pane.keys("C-q")
     time.sleep(1.5)
 
-    from neuro_tui import sessions
+    from neuro_tui.chat import store
 
-    [info] = sessions.list_sessions()
-    users = [m.content for m in info.messages if m.role == "user"]
-    assert users[0] == "What is the capital of France?" and len(users) == 3
-    stops = [m.stop_reason for m in info.messages if m.role == "assistant"]
-    assert stops[1] == "interrupted"
+    [saved] = store.list_chats()
+    turns = saved.transcript.turns
+    assert turns[0].question == "What is the capital of France?" and len(turns) == 3
+    assert turns[1].stop_reason == "interrupted"

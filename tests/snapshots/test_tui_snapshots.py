@@ -13,18 +13,33 @@ import time
 import pytest
 
 from neuro_tui.app.app import create_app
-from tests.tui.conftest import ANSWER, answered, fixed_retriever, wait_for
+from neuro_tui.chat import events as ev
+from tests.tui.conftest import (
+    ANSWER,
+    answer,
+    answered,
+    engine_settled,
+    fixed_retriever,
+    record,
+    streamed,
+)
 
 THEMES = ["neuro-dark", "neuro-light", "neuro-256", "neuro-solar", "textual-dark"]
 
 
+def pin(app) -> None:
+    """Fixed wall-clock figures, shown at once (not at the next RSS/CPU tick)."""
+    session = app.chat.service.session
+    if hasattr(session, "pin_live_stats"):
+        session.pin_live_stats()
+    app.chat._sample()
+
+
 def ready(app):
     async def run(pilot):
-        app.query_one("#input").cursor_blink = False
-        await wait_for(pilot, lambda: app.conversation.ready or app.conversation.failed)
-        if hasattr(app.session, "pin_live_stats"):
-            app.session.pin_live_stats()
-        app.refresh_panes()
+        app.chat.query_one("#input").cursor_blink = False
+        await engine_settled(pilot, app)
+        pin(app)
         await pilot.pause(0.05)
     return run
 
@@ -34,9 +49,7 @@ def asked(app, question="What is the capital of France?", then=()):
         await ready(app)(pilot)
         await pilot.press(*question, "enter")
         await answered(pilot, app)
-        if app.session is not None:
-            app.session.pin_live_stats()
-        app.refresh_panes()
+        pin(app)
         for key in then:
             await pilot.press(key)
         await pilot.pause(0.35)  # the overlay ticks 4x a second
@@ -55,13 +68,12 @@ def test_streaming(snap_compare, make_app, fake):
     async def run(pilot):
         await ready(app)(pilot)
         await pilot.press(*"Tell me about Paris", "enter")
-        await wait_for(pilot, lambda: len(app.answers.get(1, "")) > 100)
+        await streamed(pilot, app, 1, 100)
         seen = -1
-        while seen != len(app.answers[1]):
-            seen = len(app.answers[1])
+        while seen != len(answer(app, 1)):
+            seen = len(answer(app, 1))
             await pilot.pause(0.3)
-        app.session.pin_live_stats()
-        app.refresh_panes()
+        pin(app)
         await pilot.pause(0.1)
     assert snap_compare(app, terminal_size=(120, 40), run_before=run)
 
@@ -113,7 +125,7 @@ def test_source_viewer(snap_compare, make_app):
 
     async def run(pilot):
         await asked(app, "capital of France")(pilot)
-        app.query_one("#sources").focus()
+        app.chat.query_one("#sources").focus()
         await pilot.press("enter")
         await pilot.pause(0.1)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run)
@@ -131,7 +143,7 @@ def test_sessions_screen(snap_compare, make_app, monkeypatch):
 
     async def run(pilot):
         await asked(app)(pilot)
-        os.utime(app.conversation.writer.info.path, (1767225600, 1767225600))
+        os.utime(app.chat.service.store.path, (1767225600, 1767225600))
         await pilot.press("f5")
         await pilot.pause(0.2)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run)
@@ -146,6 +158,7 @@ def test_error_load_failed(snap_compare, make_app, fake):
 def test_error_model_missing(snap_compare, tui_config, fake):
     tui_config.set("model", "/nonexistent/bitnet-2b.gguf", "--model")
     app = create_app(tui_config)  # the real launch path: model resolution fails
+    record(app)
     assert snap_compare(app, terminal_size=(100, 30), run_before=ready(app))
 
 
@@ -157,8 +170,7 @@ def test_error_crash_mid_answer(snap_compare, make_app, fake):
         await ready(app)(pilot)
         await pilot.press(*"What is the capital of France?", "enter")
         await answered(pilot, app)
-        await wait_for(pilot, lambda: app.conversation.failed)
-        app.session.pin_live_stats()
-        app.refresh_panes()
+        await app.recorder.event(ev.EngineFailed)
+        pin(app)
         await pilot.pause(0.3)
     assert snap_compare(app, terminal_size=(100, 30), run_before=run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tui.conftest import answered, wait_for
+from tests.tui.conftest import answered, engine_settled, ready
 
 
 async def test_changing_parameters_restarts_with_a_recap(make_app, tui_config, fake):
@@ -10,22 +10,24 @@ async def test_changing_parameters_restarts_with_a_recap(make_app, tui_config, f
     app = make_app()
     made = app.configs_made
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press(*"say hello in French", "enter")
         await answered(pilot, app)
-        first = app.session
+        first = app.chat.service.session
         await pilot.press("f10")
         await pilot.pause(0.1)
         temp = app.screen.query_one("#f-temperature")
         temp.focus()
         temp.value = "0.2"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: len(made) == 2 and app.conversation.ready)
-        assert app.session is not first and first.state.value == "closed"
-        assert app.session.spec.params.temperature == 0.2
+        await engine_settled(pilot, app, after=1)
+        assert len(made) == 2
+        session = app.chat.service.session
+        assert session is not first and first.state.value == "closed"
+        assert session.spec.params.temperature == 0.2
+        recap = app.chat.service.recap()  # what the new llama-cli was given
     assert made[1].temperature == 0.2 and tui_config.temperature == 0.2
-    assert "say hello in French" in made[1].system_prompt
-    assert "Bonjour." in made[1].system_prompt
+    assert "say hello in French" in recap and "Bonjour." in recap
     assert "Earlier" not in tui_config.system_prompt
 
 
@@ -38,6 +40,7 @@ async def test_bad_parameter_is_explained_not_applied(make_app, tui_config):
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
         assert "not a valid int" in str(app.screen.query_one("#model-msg").render())
+        assert type(app.screen).__name__ == "ModelScreen", "the screen stays open"
         assert tui_config.ctx_size == 4096
 
 

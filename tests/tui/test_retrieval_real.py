@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from neuro_tui.app import messages as m
+from neuro_tui.chat import events as ev
 from neuro_tui.retrieval.indexer import index_paths
-from tests.tui.conftest import answered, wait_for
+from tests.tui.conftest import answer, answered, ready
 
 
 async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp_path, fake):
@@ -23,23 +23,23 @@ async def test_local_index_sources_reach_pane_and_prompt(make_app, recorder, tmp
     fake(["{echo}"])
     app = make_app(storage=str(storage))
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press(*"capital of France", "enter")
-        await wait_for(pilot, lambda: recorder.of(m.AnswerFinished))
-        [retrieved] = recorder.of(m.SourcesRetrieved)
+        await answered(pilot, app)
+        [retrieved] = recorder.events(ev.SourcesFound)
         first = retrieved.sources[0]
-        assert first.kind == "local" and first.location.endswith("france.md:1")
+        assert first.origin == "local" and first.location.endswith("france.md:1")
         assert "Paris is the capital" in first.text
         await answered(pilot, app)
-        prompt = app.answers[1].strip()  # the fake echoes what llama-cli was sent
+        prompt = answer(app, 1).strip()  # the fake echoes what llama-cli was sent
         assert "[1] France" in prompt and prompt.endswith("Question: capital of France")
-        assert app.query_one("#sources").option_count == len(retrieved.sources)
+        assert app.chat.query_one("#sources").option_count == len(retrieved.sources)
 
 
 @pytest.fixture
 def web_provider(monkeypatch):
     """Web search answered by a StaticProvider (no internet in tests); pages on loopback."""
-    from neuro_tui.app import retrieval_bridge
+    from neuro_tui.chat import retrieval as retrieval_bridge
     from neuro_tui.retrieval import pipeline
     from neuro_tui.retrieval.web.provider import StaticProvider
 
@@ -83,18 +83,17 @@ async def test_web_sources_from_loopback_page(make_app, recorder, web_provider, 
     fake(["{echo}"])
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press("f8")
         await pilot.press(*"how long is the Seine river", "enter")
-        await wait_for(pilot, lambda: recorder.of(m.AnswerFinished), timeout=30)
+        await answered(pilot, app, timeout=30)
         notes = [str(n.message) for n in app._notifications]
-        assert len(recorder.of(m.SourcesRetrieved)) == 1, notes
-        [retrieved] = recorder.of(m.SourcesRetrieved)
-        assert retrieved.sources and retrieved.sources[0].kind == "web", notes
+        assert len(recorder.events(ev.SourcesFound)) == 1, notes
+        [retrieved] = recorder.events(ev.SourcesFound)
+        assert retrieved.sources and retrieved.sources[0].origin == "web", notes
         assert retrieved.sources[0].location == loopback_page
         assert "777 km" in retrieved.sources[0].text
-        await answered(pilot, app)
-        assert loopback_page in app.answers[1]
+        assert loopback_page in answer(app, 1)
 
 
 async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_app, recorder,
@@ -105,14 +104,12 @@ async def test_web_toggle_shows_indicator_and_unavailable_web_is_reported(make_a
     fake(["{echo}"])
     app = make_app()
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press("f8")
-        app.refresh_panes()
         await pilot.pause(0.05)
-        assert "WEB: queries leave this machine" in str(app.query_one("#status").render())
+        assert "WEB: queries leave this machine" in str(app.chat.query_one("#status").render())
         await pilot.press(*"latest news", "enter")
-        await wait_for(pilot, lambda: recorder.of(m.AnswerFinished))
+        await answered(pilot, app)
         assert any("web search unavailable" in str(n.message)
                    for n in app._notifications)
-        await answered(pilot, app)
-        assert app.answers[1].strip() == "You said: latest news"
+        assert answer(app, 1).strip() == "You said: latest news"

@@ -14,8 +14,10 @@ import shutil
 
 from neuro_tui import config as config_mod
 from neuro_tui.app.app import create_app
+from neuro_tui.app.jobs import Jobs
+from neuro_tui.chat import events as ev
 from neuro_tui.engine import runtime_build
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import engine_settled, record
 
 
 async def test_missing_runtime_is_offered_and_installed(tmp_path, monkeypatch, llama_cli_old,
@@ -27,19 +29,23 @@ async def test_missing_runtime_is_offered_and_installed(tmp_path, monkeypatch, l
     monkeypatch.setenv("HOME", str(tmp_path))
     cfg = config_mod.load({"model": str(smollm2), "threads": 1})
     app = create_app(cfg, persist=False)
+    record(app)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.failed == "missing")
-        await pilot.pause(0.2)
-        assert "Ctrl+G builds llama-cli" in app.error
+        failed = await engine_settled(pilot, app)
+        assert isinstance(failed, ev.EngineFailed) and failed.kind == "missing"
+        assert "Ctrl+G builds llama-cli" in app.chat.problem
         # what a finished build leaves: the static binary and its manifest
         target = runtime_build.install_dir(runtime_build.RUNTIMES["old"])
         (target / "bin").mkdir(parents=True)
         shutil.copy2(real_root / "bin" / "llama-cli", target / "bin" / "llama-cli")
         (target / "runtime.json").write_text(json.dumps({"flavor": "old"}))
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: app.conversation.ready, timeout=60)
-        assert app.conversation.session.spec.binary == target / "bin" / "llama-cli"
-        assert app.download_note == ""
+        progress = await app.recorder.wait(
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
+        assert progress.ok and progress.job == "runtime", progress.text
+        assert isinstance(await engine_settled(pilot, app, timeout=60, after=1), ev.EngineReady)
+        assert app.chat.service.session.spec.binary == target / "bin" / "llama-cli"
+        assert app.chat.job_note == ""
 
 
 async def test_bitnet_model_gets_the_bitnet_build_offered(tmp_path, monkeypatch,
@@ -54,14 +60,20 @@ async def test_bitnet_model_gets_the_bitnet_build_offered(tmp_path, monkeypatch,
     monkeypatch.setenv("HOME", str(tmp_path))
     cfg = config_mod.load({"model": str(tiny_i2s), "threads": 1})
     app = create_app(cfg, persist=False)
+    record(app)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.failed == "missing" and app.error)
-        assert "bitnet.cpp's for a BitNet model" in app.error
+        failed = await engine_settled(pilot, app)
+        assert isinstance(failed, ev.EngineFailed) and failed.kind == "missing"
+        assert "bitnet.cpp's for a BitNet model" in app.chat.problem
         target = build_steps.install_dir(bitnet_build.SPEC)
         (target / "bin").mkdir(parents=True)
         shutil.copy2(real_root / "bin" / "llama-cli", target / "bin" / "llama-cli")
         (target / "runtime.json").write_text((real_root / "runtime.json").read_text())
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: app.conversation.ready, timeout=60)
-        assert app.conversation.session.spec.binary == target / "bin" / "llama-cli"
-        assert app.conversation.session.spec.flavor.value == "bitnet"
+        progress = await app.recorder.wait(
+            lambda m: isinstance(m, Jobs.Progressed) and m.finished, timeout=60)
+        assert progress.ok and progress.job == "runtime", progress.text
+        assert "bitnet.cpp" in progress.text
+        assert isinstance(await engine_settled(pilot, app, timeout=60, after=1), ev.EngineReady)
+        assert app.chat.service.session.spec.binary == target / "bin" / "llama-cli"
+        assert app.chat.service.session.spec.flavor.value == "bitnet"

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 
-from neuro_tui import sessions
-from neuro_tui.app import messages as m
-from tests.tui.conftest import ANSWER, answered, fixed_retriever, wait_for
+from neuro_tui.app.chat_screen import ChatScreen
+from neuro_tui.app.markdown_log import MarkdownLog
+from neuro_tui.app.sources_pane import SourcesPane
+from neuro_tui.chat import events as ev
+from neuro_tui.chat import store
+from neuro_tui.chat.export import export_markdown
+from tests.tui.conftest import (
+    ANSWER,
+    answer,
+    answered,
+    engine_settled,
+    fixed_retriever,
+    log_text,
+    ready,
+    screen_shown,
+)
 
 
 async def ask(pilot, app, text="capital of France?", turn=1):
-    await wait_for(pilot, lambda: app.conversation.ready)
+    if turn == 1:
+        await ready(pilot, app)
     await pilot.press(*text, "enter")
     await answered(pilot, app, turn)
 
@@ -20,29 +34,32 @@ async def test_sources_arrive_before_the_answer_and_citation_selects(make_app, r
     app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
     async with app.run_test(size=(120, 36), message_hook=recorder) as pilot:
         await ask(pilot, app)
-        kinds = [type(x) for x in recorder if isinstance(x, (m.SourcesRetrieved,
-                                                             m.AnswerStreamed))]
-        assert kinds[0] is m.SourcesRetrieved
-        assert "You said: Sources:" in app.answers[1], "the model got the prompt with sources"
-        pane = app.query_one("#sources")
+        kinds = [type(x.event) if isinstance(x, ChatScreen.EngineEvent) else type(x)
+                 for x in recorder if isinstance(x, ChatScreen.AnswerStreamed)
+                 or isinstance(x, ChatScreen.EngineEvent) and isinstance(x.event,
+                                                                         ev.SourcesFound)]
+        assert kinds[0] is ev.SourcesFound
+        assert "You said: Sources:" in answer(app, 1), "the model got the prompt with sources"
+        pane = app.chat.query_one("#sources")
         assert pane.option_count == 2
+        assert str(pane.border_title) == "Sources · 2 for turn 1"
         # find the [2] marker on screen and click it
-        log = app.query_one("MarkdownLog")
+        log = app.chat.query_one("MarkdownLog")
         y, line = next((i, t) for i, t in enumerate(log.text_lines()) if "[2]" in t)
         x = line.index("[2]") + 1
         await pilot.click("MarkdownLog", offset=(x + 1, y))  # +1: the log's left padding
         await pilot.pause(0.1)
-        clicked = recorder.of(m.CitationClicked)
+        clicked = recorder.of(MarkdownLog.CitationClicked)
         assert clicked and clicked[0].number == 2 and clicked[0].turn == 1
         assert pane.highlighted == 1
-        assert recorder.of(m.SourceSelected)[0].source.title == "Seine river"
+        assert recorder.of(SourcesPane.SourceSelected)[0].source.title == "Seine river"
 
 
 async def test_source_list_keys_and_viewer(make_app):
     app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
     async with app.run_test(size=(120, 36)) as pilot:
         await ask(pilot, app, "capital of France")
-        pane = app.query_one("#sources")
+        pane = app.chat.query_one("#sources")
         pane.focus()
         await pilot.press("j")
         assert pane.highlighted == 1
@@ -61,7 +78,7 @@ async def test_source_titles_with_markup_are_literal(make_app):
     app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
     async with app.run_test(size=(120, 36)) as pilot:
         await ask(pilot, app)
-        prompt = app.query_one("#sources").get_option_at_index(0).prompt
+        prompt = app.chat.query_one("#sources").get_option_at_index(0).prompt
         assert "France [bold red]facts" in str(prompt)
 
 
@@ -69,30 +86,40 @@ async def test_every_message_is_saved_and_resume_restores(make_app):
     app = make_app(retriever=fixed_retriever, storage="/tmp/idx")
     async with app.run_test(size=(120, 36)) as pilot:
         await ask(pilot, app)
-        files = list(sessions.list_sessions())
+        files = store.list_chats()
         assert len(files) == 1
         records = [json.loads(x) for x in files[0].path.read_text().splitlines()]
         assert [r["type"] for r in records][:3] == ["meta", "rename", "user"]
         assert records[-1]["type"] == "end" and records[-1]["stop_reason"] == "eos"
-    info = sessions.list_sessions()[0]
-    assert [x.role for x in info.messages] == ["user", "assistant"]
-    assert info.messages[1].content.strip() == ANSWER.strip()
-    assert info.messages[1].sources[1]["location"] == "https://example.org/seine"
-    assert info.model == "SmolLM2-135M-Instruct.Q4_1"
-    md = sessions.export_markdown(info)
-    assert "France [^2-1]." in md and "[^2-2]: Seine river https://example.org/seine" in md
+    saved = store.list_chats()[0]
+    [turn] = saved.transcript.turns
+    assert turn.answer.strip() == ANSWER.strip()
+    assert turn.sources[1].location == "https://example.org/seine"
+    assert saved.transcript.model == "SmolLM2-135M-Instruct.Q4_1"
+    md = export_markdown(saved.transcript)
+    assert "France [^1-1]." in md and "[^1-2]: Seine river https://example.org/seine" in md
 
-    again = make_app(resume=info.id)
+    again = make_app(resume=saved.chat_id, retriever=fixed_retriever)
     async with again.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: again.conversation.ready)
-        text = "\n".join(again.query_one("MarkdownLog").text_lines())
+        await ready(pilot, again)
+        text = log_text(again)
         assert "› capital of France?" in text and "Paris is the capital" in text
-        prompt = again.conversation.effective_config().system_prompt
-        assert "Earlier in this conversation" in prompt and "capital of France?" in prompt
+        # the resumed turn's sources are back in the pane, selected
+        pane = again.chat.query_one("#sources")
+        assert again.chat.selected_turn == 1 and pane.option_count == 2
+        assert str(pane.border_title) == "Sources · 2 for turn 1"
+        recap = again.chat.service.recap()
+        assert "Earlier in this conversation" in recap and "capital of France?" in recap
         assert "Earlier" not in again.config.system_prompt
         await pilot.press(*"and Lyon?", "enter")
         await answered(pilot, again, 2)
-    assert len(sessions.find(info.id).messages) == 4
+        # selecting the earlier answer shows that turn's sources again
+        assert str(pane.border_title) == "Sources · 2 for turn 2"
+        y = next(i for i, t in enumerate(log_text(again).splitlines()) if "Paris is" in t)
+        await pilot.click("MarkdownLog", offset=(3, y))
+        await pilot.pause(0.05)
+        assert again.chat.selected_turn == 1
+    assert len(store.find(saved.chat_id).transcript.turns) == 2
 
 
 async def test_sessions_screen_resumes_a_chat_in_place(make_app, fake):
@@ -104,19 +131,23 @@ async def test_sessions_screen_resumes_a_chat_in_place(make_app, fake):
     app = make_app()
     made = app.configs_made
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
+        first_screen = app.chat
         await pilot.press("f5")
-        await pilot.pause(0.2)
+        await screen_shown(pilot, app, "SessionsScreen")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: len(made) == 2 and app.conversation.ready)
-        text = "\n".join(app.query_one("MarkdownLog").text_lines())
+        await screen_shown(pilot, app, "ChatScreen", not_this=first_screen)
+        await engine_settled(pilot, app, after=1)
+        assert len(made) == 2, "a fresh llama-cli for the resumed chat"
+        text = log_text(app)
         assert "› capital of Italy?" in text and "Rome." in text
-        assert "capital of Italy?" in made[1].system_prompt
+        assert "capital of Italy?" in app.chat.service.recap()
+        assert "recap of the 1 earlier turn" in " ".join(text.split())
         await pilot.press(*"and Germany?", "enter")
         await answered(pilot, app, 2)
-    [info] = sessions.list_sessions()
-    assert [m.content.strip() for m in info.messages] == [
-        "capital of Italy?", "Rome.", "and Germany?", "Berlin."]
+    [saved] = store.list_chats()
+    assert [(t.question, t.answer.strip()) for t in saved.transcript.turns] == [
+        ("capital of Italy?", "Rome."), ("and Germany?", "Berlin.")]
 
 
 async def test_sources_reachable_by_keyboard_alone(make_app, fake):
@@ -129,9 +160,9 @@ async def test_sources_reachable_by_keyboard_alone(make_app, fake):
         for _ in range(4):
             await pilot.press("tab")
             seen.append(type(app.focused).__name__)
-            if app.focused is app.query_one("#sources"):
+            if app.focused is app.chat.query_one("#sources"):
                 break
-        assert app.focused is app.query_one("#sources"), seen
+        assert app.focused is app.chat.query_one("#sources"), seen
         await pilot.press("j", "enter")
         await pilot.pause(0.2)
         assert type(app.screen).__name__ == "SourceViewer"

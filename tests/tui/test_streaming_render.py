@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from neuro_tui.app.markdown_blocks import split_open_fence
-from tests.tui.conftest import answered, wait_for
+from tests.tui.conftest import answered, ready
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from stream_text import markdown_text  # noqa: E402
@@ -27,10 +27,10 @@ async def streamed(make_app, fake, text: str) -> tuple[list[str], int]:
     fake([text], token_delay=0)
     app = make_app()
     async with app.run_test(size=(90, 30)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press("q", "enter")
         await answered(pilot, app, timeout=30)
-        log = app.query_one("MarkdownLog")
+        log = app.chat.query_one("MarkdownLog")
         lines = [t.rstrip() for t in log.text_lines()]
         return lines, log.content_size.width
 
@@ -70,10 +70,10 @@ async def test_resize_rewraps_the_transcript(make_app, fake):
     fake(["word " * 60])
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: app.conversation.ready)
+        await ready(pilot, app)
         await pilot.press("q", "enter")
         await answered(pilot, app)
-        log = app.query_one("MarkdownLog")
+        log = app.chat.query_one("MarkdownLog")
         wide = len(log.text_lines())
         await pilot.resize_terminal(60, 30)
         await pilot.pause(0.2)

@@ -22,7 +22,7 @@ def value(argv, flag):
 
 def test_old_protocol_runs_unlimited_and_stops_with_ctrl_c(fake_llama_cli, monkeypatch):
     monkeypatch.setenv("FAKE_FLAVOR", "old")
-    a = build_argv(spec(Flavor.OLD, fake_llama_cli, max_tokens=64, seed=7,
+    a = build_argv(spec(Flavor.UPSTREAM_CNV, fake_llama_cli, max_tokens=64, seed=7,
                         system_prompt="Be brief"))
     assert value(a.argv, "-n") == "-1" and a.stop_with_ctrl_c
     assert "-cnv" in a.argv and value(a.argv, "-sys") == "Be brief" and value(a.argv, "-s") == "7"
@@ -37,7 +37,7 @@ def test_bitnet_system_prompt_is_p(fake_llama_cli, monkeypatch):
 
 def test_new_protocol_has_per_turn_n_and_color_on(fake_llama_cli, monkeypatch):
     monkeypatch.setenv("FAKE_FLAVOR", "new")
-    a = build_argv(spec(Flavor.NEW, fake_llama_cli, max_tokens=64))
+    a = build_argv(spec(Flavor.UPSTREAM_CHAT, fake_llama_cli, max_tokens=64))
     assert value(a.argv, "-n") == "64" and not a.stop_with_ctrl_c
     assert "-cnv" not in a.argv and value(a.argv, "--color") == "on"
 
@@ -55,7 +55,7 @@ def test_every_parameter_is_passed(fake_llama_cli, flavor):
 
 
 def test_extra_args_that_break_the_protocol_are_reported(fake_llama_cli):
-    a = build_argv(spec(Flavor.OLD, fake_llama_cli,
+    a = build_argv(spec(Flavor.UPSTREAM_CNV, fake_llama_cli,
                         extra_args=("--log-disable", "--mlock", "--color", "-st", "-m", "x")))
     assert "--mlock" in a.argv and "--log-disable" not in a.argv and "-st" not in a.argv
     assert a.argv.count("-m") == 1

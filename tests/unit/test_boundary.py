@@ -1,4 +1,8 @@
-"""The UI-free core (engine/, retrieval/, models/) must never import textual."""
+"""The UI-free core (engine/, retrieval/, models/, chat/) must never import textual, and the
+layers only import downwards: app/cli -> chat -> engine/retrieval/models.
+
+These are the contracts harlequin writes for import-linter; checked here from the AST so
+the suite needs no extra tool."""
 
 import ast
 import subprocess
@@ -8,7 +12,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "neuro_tui"
-CORE = ["engine", "retrieval", "models"]
+CORE = ["engine", "retrieval", "models", "chat"]
+# folder -> packages it must not import (higher layers)
+LAYERS = {
+    "engine": ["neuro_tui.chat", "neuro_tui.app", "neuro_tui.cli"],
+    "retrieval": ["neuro_tui.chat", "neuro_tui.app", "neuro_tui.cli"],
+    "models": ["neuro_tui.chat", "neuro_tui.app", "neuro_tui.cli"],
+    "chat": ["neuro_tui.app", "neuro_tui.cli"],
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -19,6 +30,7 @@ def _imports(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # from x import y
     return names
 
 
@@ -29,6 +41,18 @@ def test_core_sources_do_not_import_textual(folder):
         for path in sorted((PACKAGE / folder).rglob("*.py"))
         for name in _imports(path)
         if name == "textual" or name.startswith("textual.") or name.startswith("neuro_tui.app")
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("folder", sorted(LAYERS))
+def test_layers_only_import_downwards(folder):
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted((PACKAGE / folder).rglob("*.py"))
+        for name in _imports(path)
+        for above in LAYERS[folder]
+        if name == above or name.startswith(above + ".")
     ]
     assert offenders == []
 

@@ -13,9 +13,9 @@ from neuro_tui.errors import MissingError
 @pytest.mark.parametrize(
     ("name", "flavor"),
     [
-        ("help-0.3.16-llama-cli.txt", Flavor.OLD),
-        ("help-0.3.36-llama-completion.txt", Flavor.OLD),
-        ("help-0.3.36-llama-cli.txt", Flavor.NEW),
+        ("help-0.3.16-llama-cli.txt", Flavor.UPSTREAM_CNV),
+        ("help-0.3.36-llama-completion.txt", Flavor.UPSTREAM_CNV),
+        ("help-0.3.36-llama-cli.txt", Flavor.UPSTREAM_CHAT),
     ],
 )
 def test_flavor_from_recorded_help(transcripts_dir, name, flavor):
@@ -74,7 +74,7 @@ def test_flavor_is_cached_by_path_and_mtime(tmp_path, transcripts_dir):
     cli = _script(tmp_path / "llama-cli", f"echo x >> {counter}\ncat {help_file}\n")
     first = discovery.inspect(cli, "test")
     second = discovery.inspect(cli, "test")
-    assert first.flavor is second.flavor is Flavor.NEW
+    assert first.flavor is second.flavor is Flavor.UPSTREAM_CHAT
     assert counter.read_text().count("x") == 2  # --help and --version, once
     os.utime(cli, ns=(1, 1))
     discovery.inspect(cli, "test")

@@ -19,6 +19,7 @@ def test_every_key_binding_is_documented():
 
     assert keys.undocumented_actions() == []
     rows = keys.key_rows()
-    assert ("Everywhere", "F2", keys.DETAILS["toggle_timing"]) in rows
+    assert ("Chat", "F2", keys.DETAILS["toggle_timing"]) in rows
+    assert ("Everywhere", "Ctrl+Q", keys.DETAILS["quit"]) in rows
     assert any(row[1] == "Shift+Enter, Ctrl+J" for row in rows)
     assert any(row[1] == "1-9" and row[0] == "Sources pane" for row in rows)

@@ -40,7 +40,7 @@ def test_bitnet_f32_needs_bitnet_cpp_for_its_architecture(f32):
     assert info.tensor_types == {"F32": 24} and info.needs_bitnet_cpp
 
 
-@pytest.mark.parametrize("flavor", [Flavor.OLD, Flavor.NEW, "old"])
+@pytest.mark.parametrize("flavor", [Flavor.UPSTREAM_CNV, Flavor.UPSTREAM_CHAT, "old"])
 def test_upstream_runtime_refuses_bitnet_files(i2s, f32, flavor):
     with pytest.raises(gguf.GGUFError, match="this model needs bitnet.cpp's llama-cli: "
                        r"tiny-bitnet-b1.58-i2_s.gguf has architecture 'bitnet-b1.58', "

@@ -25,7 +25,7 @@ def test_one_line(flavor):
 
 def test_tab_and_control_characters_never_reach_the_editor():
     p = prepare("a\tb\x1b[31mc\x07d\x7fe\u0085f", Flavor.BITNET)
-    assert p.payload == b"a    b[31mcdef\r"
+    assert p.payload == b"a    bcdef\r"  # the escape goes whole (textsafe), not just ESC
     assert all(byte >= 0x20 for byte in p.payload[:-1])
 
 
@@ -37,7 +37,7 @@ def test_multi_line_uses_backslash_continuation(flavor):
 
 
 def test_blank_lines_around_the_message_are_dropped():
-    assert prepare("\n\n  hi  \n\n", Flavor.OLD).payload == b"  hi  \r"
+    assert prepare("\n\n  hi  \n\n", Flavor.UPSTREAM_CNV).payload == b"  hi  \r"
 
 
 @pytest.mark.parametrize("flavor", ALL)
@@ -49,20 +49,20 @@ def test_trailing_backslash_and_slash_are_padded(flavor, text, sent):
 
 
 def test_leading_slash_is_escaped_for_the_new_cli_only():
-    assert prepare("/exit please", Flavor.NEW).payload == b" /exit please\r"
-    assert prepare("/exit please", Flavor.OLD).payload == b"/exit please\r"
-    assert prepare("  /clear", Flavor.NEW).payload == b"   /clear\r"
+    assert prepare("/exit please", Flavor.UPSTREAM_CHAT).payload == b" /exit please\r"
+    assert prepare("/exit please", Flavor.UPSTREAM_CNV).payload == b"/exit please\r"
+    assert prepare("  /clear", Flavor.UPSTREAM_CHAT).payload == b"   /clear\r"
 
 
 def test_utf8_is_kept_and_surrogates_replaced():
-    p = prepare("café 🙂 漢字", Flavor.OLD)
+    p = prepare("café 🙂 漢字", Flavor.UPSTREAM_CNV)
     assert p.payload == "café 🙂 漢字\r".encode()
-    assert clean("a\ud800b") == "a?b"
+    assert clean("a\ud800b") == "a\ufffdb"  # never a silent "?"
 
 
 def test_big_paste_is_one_turn():
     text = "\n".join(f"line {i}: " + "x" * 60 for i in range(300))
-    p = prepare(text, Flavor.OLD)
+    p = prepare(text, Flavor.UPSTREAM_CNV)
     assert p.lines == 300 and p.payload.count(b"\r") == 300 and len(p.payload) > 20_000
     assert p.payload.count(b"\\\r") == 299
 

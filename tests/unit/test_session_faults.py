@@ -115,7 +115,7 @@ async def test_exit_on_load_surfaces_the_logs_reason(make):
 
 async def test_missing_binary(make, tmp_path):
     s = make()
-    s.spec = SessionSpec(binary=tmp_path / "nope", flavor=Flavor.OLD, model=s.spec.model)
+    s.spec = SessionSpec(binary=tmp_path / "nope", flavor=Flavor.UPSTREAM_CNV, model=s.spec.model)
     with pytest.raises(MissingError, match="not found"):
         await s.start()
 

@@ -1,0 +1,182 @@
+"""Search across every saved chat: a Tantivy index of the chat files, one document per turn.
+
+Why an index of its own (not the documents index): it is derived data about the user's own
+chats, rebuilt from the chat files at any time (so it lives in the cache dir and is simply
+rebuilt when it is missing, damaged or of another schema). It is brought up to date before
+every search from the files' (mtime, size) — a chat file grows as each turn ends, so a
+finished turn is searchable at once without the chat process ever taking the writer lock.
+Questions weigh more than answers (as `llm logs -q` ranks prompts): what the user asked is
+what they remember.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from neuro_tui import paths
+from neuro_tui.chat import store as chat_store
+from neuro_tui.errors import UsageError
+from neuro_tui.retrieval import query as lenient
+from neuro_tui.retrieval.search import _clean_fragment
+
+SCHEMA_VERSION = "chat-index-1"
+BOOSTS = {"question": 3.0, "title": 1.5, "answer": 1.0}
+SNIPPET_CHARS = 160
+WRITER_HEAP = 15_000_000
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("doctype", stored=True, tokenizer_name="raw")  # turn | file
+    sb.add_text_field("chat_id", stored=True, tokenizer_name="raw")
+    sb.add_unsigned_field("turn", stored=True)
+    sb.add_text_field("title", stored=True)
+    sb.add_text_field("question", stored=True)
+    sb.add_text_field("answer", stored=True)
+    sb.add_integer_field("mtime_ns", stored=True)
+    sb.add_unsigned_field("size", stored=True)
+    return sb.build()
+
+
+SCHEMA = _schema()
+
+
+@dataclass(frozen=True)
+class ChatHit:
+    chat_id: str
+    title: str
+    turn: int
+    field: str  # "question" | "answer": where the snippet is from
+    snippet: str  # control-free
+    highlights: tuple[tuple[int, int], ...]  # character ranges in `snippet`
+    score: float
+
+
+def index_dir() -> Path:
+    return paths.cache_dir() / "chat-index"
+
+
+class ChatSearch:
+    def __init__(self, folder: Path | None = None, index_path: Path | None = None) -> None:
+        self.folder = folder or chat_store.chats_dir()
+        self.path = index_path or index_dir()
+        self.index = self._open()
+        self._known: dict[str, tuple[int, int]] | None = None  # files at the last sync
+
+    def _open(self) -> tantivy.Index:
+        marker = self.path / "neuro-chat-index"
+        if self.path.exists() and (not marker.exists()
+                                   or marker.read_text().strip() != SCHEMA_VERSION):
+            shutil.rmtree(self.path)  # derived data of another version: rebuild it
+        self.path.mkdir(parents=True, exist_ok=True)
+        marker.write_text(SCHEMA_VERSION + "\n")
+        try:
+            return tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+        except (OSError, ValueError):
+            shutil.rmtree(self.path)  # damaged: the chat files are the truth
+            self.path.mkdir(parents=True)
+            marker.write_text(SCHEMA_VERSION + "\n")
+            return tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+
+    # -- keeping it current ----------------------------------------------------------------
+    def _states(self) -> dict[str, tuple[int, int]]:
+        self.index.reload()
+        searcher = self.index.searcher()
+        if not searcher.num_docs:
+            return {}
+        query = tantivy.Query.term_query(SCHEMA, "doctype", "file")
+        hits = searcher.search(query, limit=searcher.num_docs, count=False).hits
+        docs = (searcher.doc(address) for _score, address in hits)
+        return {d["chat_id"][0]: (d["mtime_ns"][0], d["size"][0]) for d in docs}
+
+    def sync(self) -> int:
+        """Index new and grown chat files, forget deleted ones; the number changed."""
+        files = {p.stem: p for p in self.folder.glob("*.jsonl")} if self.folder.is_dir() else {}
+        current = {}
+        for chat_id, path in files.items():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            current[chat_id] = (st.st_mtime_ns, st.st_size)
+        if current == self._known:  # nothing grew since our last look: no index read
+            return 0
+        known = self._states()
+        changed = [c for c, state in current.items() if known.get(c) != state]
+        gone = [c for c in known if c not in current]
+        if not changed and not gone:
+            self._known = current
+            return 0
+        try:
+            writer = self.index.writer(WRITER_HEAP, 1)
+        except ValueError:  # another process is updating it: search its last commit
+            return 0  # (and look again next time: _known stays as it was)
+        for chat_id in changed + gone:
+            writer.delete_documents_by_term("chat_id", chat_id)
+        for chat_id in changed:
+            self._add_chat(writer, chat_id, files[chat_id], current[chat_id])
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self._known = current
+        return len(changed) + len(gone)
+
+    def _add_chat(self, writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
+        transcript = chat_store.read(path).transcript  # cleaned, what is valid of it
+        for turn in transcript.turns:
+            writer.add_document(tantivy.Document(
+                doctype="turn", chat_id=chat_id, turn=turn.number, title=transcript.title,
+                question=turn.question, answer=turn.answer))
+        writer.add_document(tantivy.Document(doctype="file", chat_id=chat_id,
+                                             mtime_ns=state[0], size=state[1]))
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self, user_query: str, limit: int = 10, *, sync: bool = True) -> list[ChatHit]:
+        """Best turns first. Raises UsageError for a query with no searchable word."""
+        text = lenient.to_tantivy(user_query)
+        if not text:
+            raise UsageError(f"nothing to search for in {user_query.strip()[:40]!r}: the query "
+                             "has no letters or digits, only punctuation or spaces",
+                             hint='search for words, e.g. neuro-tui sessions search "capital"')
+        if sync:
+            self.sync()
+        parsed = self.index.parse_query(text, list(BOOSTS), field_boosts=BOOSTS)
+        parsed = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, parsed),
+            (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, "doctype", "turn"))])
+        searcher = self.index.searcher()
+        result = searcher.search(parsed, limit=limit, count=False)
+        generators = {}
+        for name in ("question", "answer"):
+            generators[name] = tantivy.SnippetGenerator.create(searcher, parsed, SCHEMA, name)
+            generators[name].set_max_num_chars(SNIPPET_CHARS)
+        hits = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            field, snippet, ranges = "question", doc.get_first("question") or "", ()
+            for name, generator in generators.items():
+                found = generator.snippet_from_doc(doc)
+                if found.highlighted():
+                    field, snippet = name, found.fragment()
+                    ranges = tuple((r.start, r.end) for r in found.highlighted())
+                    snippet, ranges = _whole_if_short(doc.get_first(name) or "", snippet,
+                                                      ranges)
+                    break
+            clean, spans = _clean_fragment(snippet[:SNIPPET_CHARS * 4], ranges)
+            hits.append(ChatHit(doc.get_first("chat_id") or "", doc.get_first("title") or "",
+                                int(doc.get_first("turn") or 0), field, clean, spans,
+                                float(score)))
+        return hits
+
+
+def _whole_if_short(text: str, fragment: str, ranges):
+    """A short field is shown whole (Tantivy trims its fragment's edges, even a '?')."""
+    at = text.find(fragment)
+    if len(text) > SNIPPET_CHARS or at < 0:
+        return fragment, ranges
+    shift = len(text[:at].encode())
+    return text, tuple((a + shift, b + shift) for a, b in ranges)

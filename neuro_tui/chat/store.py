@@ -1,0 +1,179 @@
+"""The chat store: one append-only JSONL file per chat, holding exactly the Transcript.
+
+Why JSONL: each ChatService event that changes the transcript is appended as it happens
+(the question when it is queued, sources, answer fragments, the end of the turn), so a
+killed app loses at most the bytes not yet flushed; we fsync at turn boundaries only (an
+fsync per token would cost more than the token). Renames are appended too: no record is
+ever rewritten. A file torn by a crash is terminated before anything is appended to it.
+Reading is chat/chatfile.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from neuro_tui import paths
+from neuro_tui.chat import chatfile
+from neuro_tui.chat.events import AnswerDelta, SourcesFound, TurnEnded, TurnQueued
+from neuro_tui.chat.transcript import Transcript
+from neuro_tui.errors import MissingError
+
+load = chatfile.load
+
+
+def chats_dir() -> Path:
+    return paths.sessions_dir()  # the folder kept its first name: old chats stay found
+
+
+class ChatStore:
+    """Appends one chat's records; a chat with no turn leaves no file."""
+
+    def __init__(self, path: Path, meta: dict[str, Any] | None = None, title: str = ""):
+        self.path = path
+        self.chat_id = path.stem
+        self.title = title
+        self._meta = meta  # written with the first record
+        self._file = None
+
+    @classmethod
+    def create(cls, model: str = "", title: str = "", folder: Path | None = None) -> ChatStore:
+        chat_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        path = (folder or chats_dir()) / f"{chat_id}.jsonl"
+        return cls(path, {"type": "meta", "id": chat_id, "title": title,
+                          "created": time.time(), "model": model, "version": 2}, title)
+
+    @classmethod
+    def open(cls, path: Path, title: str = "") -> ChatStore:
+        """Append to an existing chat (resume)."""
+        return cls(path, None, title)
+
+    def transcript(self) -> Transcript:
+        """A new chat's empty transcript, with this store's id and metadata."""
+        meta = self._meta or {}
+        return Transcript(chat_id=self.chat_id, title=self.title, model=meta.get("model", ""),
+                          created=meta.get("created", time.time()))
+
+    # -- writing -------------------------------------------------------------------------
+    def record(self, event: object) -> None:
+        """Persist what `event` changes in the transcript (other events are not stored)."""
+        if isinstance(event, TurnQueued):
+            if not self.title:
+                first = event.question.strip().splitlines()
+                self.rename(first[0][:60] if first else "chat")
+            self._append({"type": "user", "turn": event.turn, "content": event.question})
+            self._sync()
+        elif isinstance(event, SourcesFound):
+            self._append({"type": "sources", "turn": event.turn,
+                          "sources": [s.as_json() for s in event.sources]})
+        elif isinstance(event, AnswerDelta):
+            if event.text:
+                self._append({"type": "delta", "turn": event.turn, "text": event.text})
+        elif isinstance(event, TurnEnded):
+            self._append({"type": "end", "turn": event.turn, "status": event.status.value,
+                          "stop_reason": event.stop_reason, "stats": event.stats,
+                          "partial": event.partial, "error": event.error})
+            self._sync()
+
+    def set_model(self, model: str) -> None:
+        if self._meta is not None:
+            self._meta["model"] = model
+        elif model:
+            self._append({"type": "model", "model": model})
+
+    def rename(self, title: str) -> None:
+        self.title = title
+        self._append({"type": "rename", "title": title})
+
+    def close(self) -> None:
+        if self._file is not None and not self._file.closed:
+            self._sync()
+            self._file.close()
+
+    def _append(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a+b")  # noqa: SIM115 - kept open for the chat
+            self._terminate_torn_line()
+            if self._meta is not None:
+                meta, self._meta = self._meta, None
+                self._append(meta)
+        record.setdefault("ts", time.time())
+        self._file.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        self._file.flush()
+
+    def _terminate_torn_line(self) -> None:
+        """A crash mid-write leaves a last line without its newline: the next record must
+        not be glued onto it (readers report the torn one and keep ours)."""
+        end = self._file.seek(0, os.SEEK_END)
+        if end:
+            self._file.seek(end - 1)
+            if self._file.read(1) != b"\n":
+                self._file.write(b"\n")
+
+    def _sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+
+# -- the saved chats ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class SavedChat:
+    path: Path
+    transcript: Transcript
+    updated: float
+
+    @property
+    def chat_id(self) -> str:
+        return self.path.stem
+
+
+def read(path: Path) -> SavedChat:
+    """One saved chat; a file that cannot be read at all becomes an empty chat whose
+    problems say why (it is still listed, so it can be deleted)."""
+    try:
+        transcript, updated = load(path), path.stat().st_mtime
+    except OSError as error:
+        transcript = Transcript(chat_id=path.stem, problems=(f"unreadable: {error}",))
+        updated = 0.0
+    return SavedChat(path, transcript, updated)
+
+
+def list_chats(folder: Path | None = None) -> list[SavedChat]:
+    """Newest first; one bad file never hides the others."""
+    folder = folder or chats_dir()
+    found = [read(p) for p in folder.glob("*.jsonl")] if folder.is_dir() else []
+    return sorted(found, key=lambda c: (c.updated, c.chat_id), reverse=True)
+
+
+def find(chat_id: str) -> SavedChat:
+    """By exact id, unique prefix, or "last"."""
+    chats = list_chats()
+    if chat_id == "last":
+        if not chats:
+            raise MissingError("no saved chats yet")
+        return chats[0]
+    matches = [c for c in chats if c.chat_id == chat_id] or [
+        c for c in chats if c.chat_id.startswith(chat_id)]
+    if len(matches) != 1:
+        raise MissingError(f"no saved chat {chat_id!r}" if not matches
+                           else f"{chat_id!r} matches {len(matches)} chats",
+                           hint="see `neuro-tui sessions list`")
+    return matches[0]
+
+
+def delete(chat_id: str) -> SavedChat:
+    chat = find(chat_id)
+    chat.path.unlink()
+    return chat
+
+
+def rename(chat_id: str, title: str) -> None:
+    store = ChatStore.open(find(chat_id).path)
+    store.rename(title)
+    store.close()

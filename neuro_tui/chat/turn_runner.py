@@ -1,0 +1,103 @@
+"""One turn of a ChatService: retrieval, the context policy, the engine, events out.
+
+Why apart from service.py: this is the part that turns engine events (AnswerText, TurnStats,
+SessionError, ContextWarning) into chat events, and where untrusted model text is cleaned,
+once, for every engine (textsafe.StreamCleaner). It yields events; the service posts them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from neuro_tui.chat import events as ev
+from neuro_tui.chat.events import TurnStatus
+from neuro_tui.engine.events import AnswerText, ContextWarning, SessionError, TurnStats
+from neuro_tui.textsafe import StreamCleaner, strip_controls
+
+ENGINE_DOWN = ("crash", "hang", "load")
+
+
+async def retrieve(service, number: int, question: str):
+    """(prompt, events): the question with its sources, or the question alone."""
+    config = service.config
+    if not service.retriever or not (getattr(config, "storage", None) or service.web):
+        return question, []
+    # the default retriever also takes the engine's spec: it sizes sources by prefill time
+    spec = {"spec": getattr(service.session, "spec", None)} if service.retriever_takes_spec else {}
+    try:
+        result = await asyncio.to_thread(service.retriever, question, config, service.web,
+                                         **spec)
+    except Exception as error:  # no sources is better than no answer: say so, go on
+        text = strip_controls(str(error)) or type(error).__name__
+        return question, [ev.Notice(f"retrieval failed: {text}", "error", number)]
+    prompt, sources, notes = result[:3]
+    plan = result[3] if len(result) > 3 else None
+    found = ev.SourcesFound(number, tuple(sources), tuple(strip_controls(n) for n in notes),
+                            plan)
+    return prompt, [found] + [ev.Notice(note, "warning", number) for note in found.notes]
+
+
+async def run_turn(service, number: int):
+    turn = service.transcript.at(number)
+    yield ev.TurnStatusChanged(number, TurnStatus.RETRIEVING)
+    prompt, found = await retrieve(service, number, turn.question)
+    for event in found:
+        yield event
+    if service.stop_requested:
+        yield ev.TurnEnded(number, TurnStatus.STOPPED, "interrupted")
+        return
+    session = service.session
+    stats = session.stats
+    recap = service.policy.before_turn(service.transcript, turn, prompt, stats.ctx_used,
+                                       stats.ctx_size or service.config.ctx_size)
+    for event in getattr(recap, "events", ()):  # a ContextDecision (chat/policy.py)
+        yield event
+    if getattr(recap, "refusal", None):
+        yield ev.TurnEnded(number, TurnStatus.FAILED, "error", error=recap.refusal)
+        return
+    recap = getattr(recap, "recap", recap)
+    if recap is not None:
+        await session.restart(recap)
+        yield ev.Notice("llama-cli restarted with a shorter recap to make room", "info", number)
+    yield ev.TurnStatusChanged(number, TurnStatus.PREFILL)
+    cleaner = StreamCleaner()
+    stop_reason, turn_stats, error, down, partial, answered = "eos", None, None, None, False, False
+    try:
+        async for event in session.ask(prompt):
+            if isinstance(event, AnswerText):
+                text = cleaner.feed(event.text)
+                if text:
+                    answered = True
+                    yield ev.AnswerDelta(number, text)
+            elif isinstance(event, TurnStats):
+                stop_reason, turn_stats = event.stop_reason, event.as_json()
+            elif isinstance(event, ContextWarning):
+                yield ev.ContextFilling(number, event.ctx_used, event.ctx_size)
+            elif isinstance(event, SessionError):
+                error = strip_controls(event.message)
+                tail = tuple(strip_controls(line) for line in event.log_tail)
+                if event.kind in ENGINE_DOWN:
+                    down = ev.EngineFailed(event.kind, error, None, tail)
+                    partial = event.partial or answered
+                elif event.kind == "context":  # llama-cli keeps the refusal: start afresh
+                    service.restart()
+                    yield ev.Notice(f"{error}: llama-cli is restarted with a recap",
+                                    "warning", number, tail)
+    except ValueError as refused:  # the engine's own input check (nothing left to send)
+        error = str(refused)
+    except Exception as broken:  # the engine broke: a failed turn, the service goes on
+        error = strip_controls(str(broken)) or repr(broken)
+        down = ev.EngineFailed("crash", error)
+    tail = cleaner.finish()
+    if tail:
+        yield ev.AnswerDelta(number, tail)
+    if error is not None:
+        status, stop_reason = TurnStatus.FAILED, "error"
+    elif stop_reason == "interrupted":
+        status = TurnStatus.STOPPED
+    else:
+        status = TurnStatus.DONE
+    yield ev.TurnEnded(number, status, stop_reason, turn_stats, partial, error)
+    if down is not None:
+        service.engine_down()
+        yield down

@@ -1,0 +1,97 @@
+"""Search across saved chats: real Tantivy over real chat files (ChatStore), through the
+`neuro-tui sessions search` CLI too."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from neuro_tui.chat import events as ev
+from neuro_tui.chat.search_index import ChatSearch
+from neuro_tui.chat.store import ChatStore, load
+from neuro_tui.errors import UsageError
+from tests.chat.chatgen import write_chat, write_chats
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEURO_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    from neuro_tui.chat.store import chats_dir
+
+    folder = chats_dir()
+    folder.mkdir(parents=True)
+    write_chats(folder, 50)
+    return folder, tmp_path / "cache" / "chat-index"
+
+
+def add_turn(folder, chat_id, turn, question, answer):
+    path = folder / f"{chat_id}.jsonl"
+    store = ChatStore.open(path, title=load(path).title if path.exists() else "")
+    store.record(ev.TurnQueued(turn, question))
+    store.record(ev.AnswerDelta(turn, answer))
+    store.record(ev.TurnEnded(turn, ev.TurnStatus.DONE, "eos"))
+    store.close()
+
+
+def test_finds_the_turn_with_a_highlighted_snippet(dirs):
+    folder, _ = dirs
+    add_turn(folder, "chat007", 13, "What is a zeppelin made of?", "Fabric over a frame.")
+    hits = ChatSearch().search("zeppelin")
+    assert [(h.chat_id, h.turn, h.field) for h in hits] == [("chat007", 13, "question")]
+    hit = hits[0]
+    assert [hit.snippet[a:b].lower() for a, b in hit.highlights] == ["zeppelin"]
+
+
+def test_questions_rank_above_answers(dirs):
+    folder, _ = dirs
+    add_turn(folder, "chat001", 13, "Tell me about the harpsichord", "It is old.")
+    add_turn(folder, "chat002", 13, "Name an instrument", "The harpsichord is one, it is old.")
+    hits = ChatSearch().search("harpsichord")
+    assert [(h.chat_id, h.field) for h in hits] == [("chat001", "question"),
+                                                    ("chat002", "answer")]
+
+
+def test_update_after_a_turn_and_rebuild_after_deleting_the_index(dirs):
+    folder, index = dirs
+    search = ChatSearch()
+    assert search.search("kumquat") == []
+    add_turn(folder, "chat030", 13, "Is a kumquat a citrus fruit?", "Yes.")
+    assert [(h.chat_id, h.turn) for h in search.search("kumquat")] == [("chat030", 13)]
+    shutil.rmtree(index)
+    assert [(h.chat_id, h.turn) for h in ChatSearch().search("kumquat")] == [("chat030", 13)]
+    (folder / "chat030.jsonl").unlink()  # a deleted chat is forgotten
+    assert ChatSearch().search("kumquat") == []
+
+
+def test_a_damaged_chat_file_still_indexes_what_is_valid(dirs):
+    folder, _ = dirs
+    write_chat(folder, 99, turns=2)
+    with open(folder / "chat099.jsonl", "ab") as f:
+        f.write(b'{"type": "user", "turn": 3, "content": "what about the walrus')  # torn
+    add_turn(folder, "chat099", 4, "And the narwhal?", "A whale.")
+    assert [h.turn for h in ChatSearch().search("narwhal")] == [4]
+
+
+def test_only_punctuation_is_a_clear_error(dirs):
+    with pytest.raises(UsageError, match="no letters or digits"):
+        ChatSearch().search("?!... ::")
+
+
+def test_cli_prints_chat_turn_and_marked_snippet(dirs, tmp_path):
+    folder, _ = dirs
+    add_turn(folder, "chat011", 13, "Where do axolotls live?", "In lakes near Mexico City.")
+    env = {"NEURO_TUI_DATA_DIR": str(tmp_path / "data"),
+           "NEURO_TUI_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "neuro_tui", "sessions", "search", "axolotls"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("chat011  turn 13  ")
+    assert lines[1] == "    asked: Where do **axolotls** live?"
+    bad = subprocess.run([sys.executable, "-m", "neuro_tui", "sessions", "search", "?!"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode != 0 and "only punctuation" in bad.stderr and not bad.stdout
