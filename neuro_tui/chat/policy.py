@@ -98,6 +98,7 @@ class TurnPolicy:
         self.name, self.config = name, config
         self.prefill_tok_s = prefill_tok_s or RESUME_TOK_S
         self._pending: tuple = ()
+        self.recap_turns = 0  # turns the last recap_plan holds (verbatim or as a question)
 
     def _reserve(self, ctx_size: int) -> int:
         answer = int(getattr(self.config, "max_tokens", 0) or 0)
@@ -136,6 +137,7 @@ class TurnPolicy:
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle", summarise=True)
         self._pending = self._said(plan, None, "resume") if not plan.complete else ()
+        self.recap_turns = len(plan.verbatim) + len(plan.summarised)
         return plan
 
     def pop_events(self) -> tuple:
