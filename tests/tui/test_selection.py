@@ -109,3 +109,28 @@ async def test_in_the_app_ctrl_s_copies_and_f_forks_the_saved_chat(make_app, fak
                                                                       "now in Italian"]
     fork_path = next(p for p in chats if p != original)
     assert forked_from(fork_path)["turn"] == 1
+
+
+async def test_editing_an_earlier_question_forks_before_it(make_app, fake):
+    from neuro_tui.app.chat_input import ChatInput
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat.fork import forked_from
+    from tests.tui.conftest import answered, ready, wait_for
+
+    fake(["Bonjour!", "Ciao!", "Hola!"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        for n, text in enumerate(["say hi in French", "now in Italian", "and Spanish"], 1):
+            await pilot.press(*text, "enter")
+            await answered(pilot, app, n)
+        original = app.screen.service.store.path
+        app.screen.selected_turn = 2
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SelectionScreen))
+        await pilot.press("down", "e")  # on turn 2's question
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                       and app.screen.service.store.path != original
+                       and app.screen.query_one(ChatInput).text == "now in Italian")
+        assert [t.question for t in app.screen.service.transcript.turns] == ["say hi in French"]
+        assert forked_from(app.screen.service.store.path)["turn"] == 1
