@@ -91,14 +91,21 @@ def refusal(text: str, question: str, config, closed: bool = False) -> MessageRe
 class TurnPolicy:
     """stop | truncate-middle | rolling over one config (system prompt, answer room)."""
 
-    def __init__(self, name: str, config, prefill_tok_s: float | None = None) -> None:
-        if name not in POLICIES:
-            raise UsageError(f"unknown context policy {name!r}: use one of "
+    def __init__(self, name: str | None, config, prefill_tok_s: float | None = None) -> None:
+        """name None: follow `config.context_policy` as it changes (model screen, palette)."""
+        chosen = name or _configured(config)
+        if chosen not in POLICIES:
+            raise UsageError(f"unknown context policy {chosen!r}: use one of "
                              + ", ".join(POLICIES), hint="[chat] context_policy")
-        self.name, self.config = name, config
+        self._name, self.config = name, config
         self.prefill_tok_s = prefill_tok_s or RESUME_TOK_S
         self._pending: tuple = ()
         self.recap_turns = 0  # turns the last recap_plan holds (verbatim or as a question)
+
+    @property
+    def name(self) -> str:
+        live = self._name or _configured(self.config)
+        return live if live in POLICIES else "truncate-middle"
 
     def _reserve(self, ctx_size: int) -> int:
         answer = int(getattr(self.config, "max_tokens", 0) or 0)
@@ -160,7 +167,10 @@ class TurnPolicy:
                              reason), Notice(text, "info", turn))
 
 
+def _configured(config) -> str:
+    return str(getattr(config, "context_policy", "") or "truncate-middle")
+
+
 def make_policy(name: str | None, config, prefill_tok_s: float | None = None):
-    """The policy `name` (default: config's context_policy, else truncate-middle)."""
-    chosen = name or str(getattr(config, "context_policy", "") or "truncate-middle")
-    return TurnPolicy(chosen, config, prefill_tok_s)
+    """The policy `name`, or (None) the one config names, followed as config changes."""
+    return TurnPolicy(name, config, prefill_tok_s)
