@@ -67,6 +67,20 @@ async def test_nothing_selected_copies_the_line_and_f_forks_at_the_turn_under_th
     assert app.result == ("fork", 2)
 
 
+async def test_mouse_drag_selects_and_y_copies():
+    from textual.widgets import TextArea
+
+    app = Host(SelectionScreen(CHAT, start_turn=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.mouse_down(TextArea, offset=(2, 3))  # row 3: inside the top border
+        await pilot.hover(TextArea, offset=(12, 3))
+        await pilot.mouse_up(TextArea, offset=(12, 3))
+        await pilot.press("y")
+        await pilot.pause()
+    assert copied(app) == ["Assistant:"]
+
+
 def test_dropped_turns_are_marked():
     lines, turns = plain_lines(CHAT, frozenset({2}))
     assert "── turn 2 · not in the model's view (context policy) ──" in lines
