@@ -124,8 +124,8 @@ class TurnPolicy:
         if self.name == "stop":
             return ContextDecision(refusal=(
                 f"context full (about {used} of {ctx_size} tokens used, this turn needs "
-                f"~{need} more): start a new chat (Ctrl+N), fork from an earlier turn, or "
-                "switch the context policy to truncate-middle or rolling"))
+                f"~{need} more): start a new chat, fork from an earlier turn (Ctrl+S, f), or "
+                "switch the context policy (F10) to truncate-middle or rolling"))
         budget = int(TARGET * ctx_size) - self._system() - need
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle")
