@@ -122,10 +122,12 @@ class TurnPolicy:
         if used + need <= FULL * ctx_size:
             return None
         if self.name == "stop":
-            return ContextDecision(refusal=(
-                f"context full (about {used} of {ctx_size} tokens used, this turn needs "
-                f"~{need} more): start a new chat, fork from an earlier turn (Ctrl+S, f), or "
-                "switch the context policy (F10) to truncate-middle or rolling"))
+            line = (f"context full (about {used} of {ctx_size} tokens used, this turn needs "
+                    f"~{need} more): start a new chat, fork from an earlier turn (Ctrl+S, f), "
+                    "or switch the context policy (F10) to truncate-middle or rolling")
+            return ContextDecision(refusal=line,
+                                   events=(Notice(f"turn {turn.number} not sent: {line}",
+                                                  "warning", turn.number),))
         budget = int(TARGET * ctx_size) - self._system() - need
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle")
