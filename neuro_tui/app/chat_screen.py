@@ -230,6 +230,8 @@ class ChatScreen(Screen):
             def chosen(add: bool | None) -> None:
                 if add:
                     self.query_one(Jobs).index_paste(event.text, self.config)
+                else:  # nothing lost: the text is back in the input, to shorten it
+                    self.query_one(ChatInput).load_text(event.text)
 
             self.app.push_screen(PasteOffer(event.tokens, event.ctx_size, len(event.text)),
                                  chosen)

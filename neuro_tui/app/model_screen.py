@@ -20,6 +20,7 @@ FIELDS = [  # (config key, label)
     ("threads", "threads (0 = auto)"),
     ("max_tokens", "max tokens (0 = no limit)"),
     ("system_prompt", "system prompt"),
+    ("context_policy", "context policy"),
 ]
 
 

@@ -40,7 +40,8 @@ def plain_lines(transcript: Transcript, dropped: frozenset[int] = frozenset()
 
 
 class SelectionScreen(ModalScreen[tuple[str, int] | None]):
-    """Dismisses with ("fork", turn) when the user forks, else None."""
+    """Dismisses with ("fork", turn) when the user forks, ("edit", turn) to ask that turn's
+    question again differently (a fork before it), else None."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -48,6 +49,7 @@ class SelectionScreen(ModalScreen[tuple[str, int] | None]):
         Binding("y", "copy", "Copy"),
         Binding("ctrl+c", "copy", "Copy", show=False, priority=True),
         Binding("f", "fork", "Fork here"),
+        Binding("e", "edit", "Edit question"),
     ]
 
     def __init__(self, transcript: Transcript, start_turn: int | None = None,
@@ -60,7 +62,7 @@ class SelectionScreen(ModalScreen[tuple[str, int] | None]):
     def compose(self) -> ComposeResult:
         area = TextArea("\n".join(self.lines), read_only=True, soft_wrap=True,
                         show_line_numbers=False, id="selection")
-        area.border_title = "Select: arrows move · v marks · y copies · f forks · Esc"
+        area.border_title = "Select: arrows move · v marks · y copies · f forks · e edits · Esc"
         yield area
         yield Footer()
 
@@ -107,6 +109,10 @@ class SelectionScreen(ModalScreen[tuple[str, int] | None]):
     def action_fork(self) -> None:
         if self.line_turns:
             self.dismiss(("fork", self.line_turns[self.area.cursor_location[0]]))
+
+    def action_edit(self) -> None:
+        if self.line_turns:
+            self.dismiss(("edit", self.line_turns[self.area.cursor_location[0]]))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -8,8 +8,10 @@ RECOVER = {
     "load": "llama-cli failed to load: F3 shows its log, Ctrl+N retries",
     "crash": "llama-cli crashed: F3 shows its log, Ctrl+N restarts it (transcript kept)",
     "hang": "llama-cli stopped answering: Ctrl+N restarts it (transcript kept)",
+    "unreachable": "no server answers: check its URL (F10), Ctrl+N retries",
 }
-FAILED_STATE = {"missing": "missing", "load": "load failed", "hang": "hung", "crash": "crashed"}
+FAILED_STATE = {"missing": "missing", "load": "load failed", "hang": "hung", "crash": "crashed",
+                "unreachable": "unreachable"}
 PARTIAL = "answer cut off: incomplete"
 
 

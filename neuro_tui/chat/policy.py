@@ -91,13 +91,21 @@ def refusal(text: str, question: str, config, closed: bool = False) -> MessageRe
 class TurnPolicy:
     """stop | truncate-middle | rolling over one config (system prompt, answer room)."""
 
-    def __init__(self, name: str, config, prefill_tok_s: float | None = None) -> None:
-        if name not in POLICIES:
-            raise UsageError(f"unknown context policy {name!r}: use one of "
+    def __init__(self, name: str | None, config, prefill_tok_s: float | None = None) -> None:
+        """name None: follow `config.context_policy` as it changes (model screen, palette)."""
+        chosen = name or _configured(config)
+        if chosen not in POLICIES:
+            raise UsageError(f"unknown context policy {chosen!r}: use one of "
                              + ", ".join(POLICIES), hint="[chat] context_policy")
-        self.name, self.config = name, config
+        self._name, self.config = name, config
         self.prefill_tok_s = prefill_tok_s or RESUME_TOK_S
         self._pending: tuple = ()
+        self.recap_turns = 0  # turns the last recap_plan holds (verbatim or as a question)
+
+    @property
+    def name(self) -> str:
+        live = self._name or _configured(self.config)
+        return live if live in POLICIES else "truncate-middle"
 
     def _reserve(self, ctx_size: int) -> int:
         answer = int(getattr(self.config, "max_tokens", 0) or 0)
@@ -114,10 +122,12 @@ class TurnPolicy:
         if used + need <= FULL * ctx_size:
             return None
         if self.name == "stop":
-            return ContextDecision(refusal=(
-                f"context full (about {used} of {ctx_size} tokens used, this turn needs "
-                f"~{need} more): start a new chat (Ctrl+N), fork from an earlier turn, or "
-                "switch the context policy to truncate-middle or rolling"))
+            line = (f"context full (about {used} of {ctx_size} tokens used, this turn needs "
+                    f"~{need} more): start a new chat, fork from an earlier turn (Ctrl+S, f), "
+                    "or switch the context policy (F10) to truncate-middle or rolling")
+            return ContextDecision(refusal=line,
+                                   events=(Notice(f"turn {turn.number} not sent: {line}",
+                                                  "warning", turn.number),))
         budget = int(TARGET * ctx_size) - self._system() - need
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle")
@@ -136,6 +146,7 @@ class TurnPolicy:
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle", summarise=True)
         self._pending = self._said(plan, None, "resume") if not plan.complete else ()
+        self.recap_turns = len(plan.verbatim) + len(plan.summarised)
         return plan
 
     def pop_events(self) -> tuple:
@@ -158,7 +169,10 @@ class TurnPolicy:
                              reason), Notice(text, "info", turn))
 
 
+def _configured(config) -> str:
+    return str(getattr(config, "context_policy", "") or "truncate-middle")
+
+
 def make_policy(name: str | None, config, prefill_tok_s: float | None = None):
-    """The policy `name` (default: config's context_policy, else truncate-middle)."""
-    chosen = name or str(getattr(config, "context_policy", "") or "truncate-middle")
-    return TurnPolicy(chosen, config, prefill_tok_s)
+    """The policy `name`, or (None) the one config names, followed as config changes."""
+    return TurnPolicy(name, config, prefill_tok_s)

@@ -1,8 +1,8 @@
 """Search across every saved chat: a Tantivy index of the chat files, one document per turn.
 
 Why an index of its own (not the documents index): it is derived data about the user's own
-chats, rebuilt from the chat files at any time (so it lives in the cache dir and is simply
-rebuilt when it is missing, damaged or of another schema). It is brought up to date before
+chats, rebuilt from the chat files at any time (it lives beside them and is simply rebuilt
+when it is missing, damaged or of another schema). It is brought up to date before
 every search from the files' (mtime, size) — a chat file grows as each turn ends, so a
 finished turn is searchable at once without the chat process ever taking the writer lock.
 Questions weigh more than answers (as `llm logs -q` ranks prompts): what the user asked is
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import tantivy
 
-from neuro_tui import paths
 from neuro_tui.chat import store as chat_store
 from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import query as lenient
@@ -57,7 +56,9 @@ class ChatHit:
 
 
 def index_dir() -> Path:
-    return paths.cache_dir() / "chat-index"
+    """Beside the chat files it is made from (one index per chats folder: a test's or a
+    second profile's chats never share it)."""
+    return chat_store.chats_dir().parent / "chat-index"
 
 
 class ChatSearch:

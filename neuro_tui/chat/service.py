@@ -215,11 +215,12 @@ class ChatService:
         config, recap = self._restart or (None, None)
         self._restart, self._state = None, "loading"
         self.config = config or self.config
+        turns = len(self.transcript.finished_turns)
         if recap is None:
             recap = self.recap()
             for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
                 self._post(event)
-        turns = len(self.transcript.finished_turns)
+            turns = getattr(self.policy, "recap_turns", turns)  # the ones it really holds
         on_model = self.store.set_model if self.store is not None else None
         async for event in self.engine.start(self.config, recap, config is not None, turns,
                                              on_model):

@@ -25,7 +25,7 @@ def dirs(tmp_path, monkeypatch):
     folder = chats_dir()
     folder.mkdir(parents=True)
     write_chats(folder, 50)
-    return folder, tmp_path / "cache" / "chat-index"
+    return folder, folder.parent / "chat-index"
 
 
 def add_turn(folder, chat_id, turn, question, answer):

@@ -64,3 +64,12 @@ def _has(key: str) -> bool:
     from neuro_tui.config import BY_KEY
 
     return key in BY_KEY
+
+
+def test_the_default_policy_follows_the_config_as_it_changes():
+    config = make_config()
+    policy = make_policy(None, config)
+    assert policy.name == "truncate-middle"
+    config.set("context_policy", "rolling", "model pane")
+    assert policy.name == "rolling"
+    assert make_policy("stop", config).name == "stop"  # a per-chat choice stays

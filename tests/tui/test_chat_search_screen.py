@@ -42,3 +42,29 @@ async def test_type_see_highlighted_turns_enter_opens(tmp_path):
         await pilot.press("enter", "enter")  # to the list, then open the highlighted one
         await pilot.pause()
     assert app.result == ("chat002", 4)
+
+
+async def test_f5_slash_search_enter_resumes_that_chat(make_app, fake):
+    """In the app: F5, /, type, Enter, Enter: the chat holding the match is resumed."""
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat.store import chats_dir
+    from tests.tui.conftest import ready, wait_for
+
+    folder = chats_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_chats(folder, 3, turns=2)
+    add_turn(folder, "chat001", 3, "Where do axolotls live?", "In lakes near Mexico City.")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatSearchScreen))
+        await pilot.press(*"axolotls")
+        await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count == 1)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                       and app.screen.service.store is not None
+                       and app.screen.service.store.path.stem == "chat001")
+        assert app.screen.service.transcript.at(3).question == "Where do axolotls live?"

@@ -23,6 +23,7 @@ import pytest
 
 from tests import hostile_text as hostile
 from tests.tui.conftest import answer, answered, ready
+from tests.tui.fake_cli import FAKE_ENV
 
 SGR = re.compile(r"\x1b\[[0-9;:]*m")
 
@@ -60,6 +61,8 @@ def test_hostile_answer_in_a_real_terminal(fake_llama_cli, smollm2, isolated_dir
     env |= {"FAKE_ANSWERS": json.dumps([hostile.all_in_one()]), "FAKE_TOKEN_DELAY": "0.001",
             "FAKE_LOAD_DELAY": "0.05", "TERM": "xterm-256color", "NEURO_TUI_THREADS": "1"}
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    # a tmux server started earlier keeps its own environment: no other script leaks in
+    exports = " ".join(f"-u {name}" for name in FAKE_ENV if name not in env) + " " + exports
     binary = Path(sys.executable).parent / "neuro-tui"
     command = (f"env {exports} {binary} --model {shlex.quote(str(smollm2))} "
                f"--cli {shlex.quote(str(fake_llama_cli))}")
@@ -80,11 +83,12 @@ def test_hostile_answer_in_a_real_terminal(fake_llama_cli, smollm2, isolated_dir
         while not re.search(r"tokens · [\d.]+ tok/s", tmux("capture-pane", "-p", "-t", name)):
             assert time.monotonic() < end + 60, tmux("capture-pane", "-p", "-t", name)
             time.sleep(0.2)
+        time.sleep(0.3)  # the frame after the stats line
         raw = tmux("capture-pane", "-p", "-e", "-t", name)
         assert hostile.escaped(SGR.sub("", raw)) == [], "only colour escapes on screen"
         screen = flat(SGR.sub("", raw))
-        assert hostile.lost(screen) == []
-        assert screen.count(hostile.AFTER) == len(hostile.CASES)
+        assert hostile.lost(screen) == [], screen
+        assert screen.count(hostile.AFTER) == len(hostile.CASES), screen
         assert tmux("display-message", "-p", "-t", name, "#{pane_title}") == title
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)

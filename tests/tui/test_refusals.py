@@ -108,3 +108,20 @@ async def test_f5_on_damaged_chat_files_never_exits(make_app, fake):
         await pilot.press(*"and now?", "enter")
         await app.recorder.event(ev.TurnEnded, timeout=20)
         assert app.is_running
+
+
+async def test_declined_paste_offer_gives_the_text_back(make_app, fake, tui_config):
+    fake(["{echo}"])
+    tui_config.values.update(ctx_size=1024, max_tokens=128)
+    pasted = " ".join(f"word{i}" for i in range(3000))
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        paste(app, pasted)
+        await pilot.pause(0.05)
+        await pilot.press("enter")
+        await screen_shown(pilot, app, "PasteOffer")
+        await pilot.press("escape")
+        await screen_shown(pilot, app, "ChatScreen")
+        assert app.chat.query_one("#input").text == pasted, "nothing lost"
+        assert app.chat.service.transcript.turns == ()

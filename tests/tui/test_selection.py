@@ -67,6 +67,20 @@ async def test_nothing_selected_copies_the_line_and_f_forks_at_the_turn_under_th
     assert app.result == ("fork", 2)
 
 
+async def test_mouse_drag_selects_and_y_copies():
+    from textual.widgets import TextArea
+
+    app = Host(SelectionScreen(CHAT, start_turn=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.mouse_down(TextArea, offset=(2, 3))  # row 3: inside the top border
+        await pilot.hover(TextArea, offset=(12, 3))
+        await pilot.mouse_up(TextArea, offset=(12, 3))
+        await pilot.press("y")
+        await pilot.pause()
+    assert copied(app) == ["Assistant:"]
+
+
 def test_dropped_turns_are_marked():
     lines, turns = plain_lines(CHAT, frozenset({2}))
     assert "── turn 2 · not in the model's view (context policy) ──" in lines
@@ -109,3 +123,28 @@ async def test_in_the_app_ctrl_s_copies_and_f_forks_the_saved_chat(make_app, fak
                                                                       "now in Italian"]
     fork_path = next(p for p in chats if p != original)
     assert forked_from(fork_path)["turn"] == 1
+
+
+async def test_editing_an_earlier_question_forks_before_it(make_app, fake):
+    from neuro_tui.app.chat_input import ChatInput
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat.fork import forked_from
+    from tests.tui.conftest import answered, ready, wait_for
+
+    fake(["Bonjour!", "Ciao!", "Hola!"])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        for n, text in enumerate(["say hi in French", "now in Italian", "and Spanish"], 1):
+            await pilot.press(*text, "enter")
+            await answered(pilot, app, n)
+        original = app.screen.service.store.path
+        app.screen.selected_turn = 2
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SelectionScreen))
+        await pilot.press("down", "e")  # on turn 2's question
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                       and app.screen.service.store.path != original
+                       and app.screen.query_one(ChatInput).text == "now in Italian")
+        assert [t.question for t in app.screen.service.transcript.turns] == ["say hi in French"]
+        assert forked_from(app.screen.service.store.path)["turn"] == 1
