@@ -5,13 +5,13 @@ Why measured: on this 2-core machine, reading a 2,173-token prompt took 16.6 s a
 slower and `-t 2` 10x slower. No fixed default is right for every load, and the source
 budget (retrieval/budget.py) needs this model's prompt tok/s here.
 
-A calibration is one or two short one-shot runs of the same llama-cli on a fixed ~200-token
-prompt (`-n 16`): the low setting (a core left free) and, when more cores are usable, all of
-them. Each run gives llama.cpp's own "prompt eval" (batch threads) and "eval" (generation
-threads) rates, so two runs decide both `-tb` and `-t`. More threads must win by 15% to be
-chosen. A run slower than 1.5x the first is stopped (it lost). Results are cached in
-`<cache>/tune.json` per binary + model (path, size, mtime) + thread settings + usable cores;
-any change measures again.
+A calibration is one or two short one-shot runs of the same llama-cli on a fixed prompt
+(~160 SmolLM2 tokens, `-n 16`): the low setting (a core left free) and, when more cores
+are usable, all of them. Each run gives llama.cpp's own "prompt eval" (batch threads) and
+"eval" (generation threads) rates, so two runs decide both `-tb` and `-t`. More threads
+must win by 15% to be chosen (generation on every core: by 50%). A run slower than 1.5x
+the first is stopped (it lost). Results are cached in `<cache>/tune.json` per binary +
+model (path, size, mtime) + thread settings + usable cores; any change measures again.
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ from neuro_tui.engine.params import SessionSpec, default_threads
 
 CONSERVATIVE_PREFILL_TOK_S = 60.0  # before any measurement: a small budget, a fast answer
 WIN_MARGIN = 1.15
+# Generation on every core must win by more: idle, -t 2 generated 1.22x faster than -t 1
+# here (196 vs 159 tok/s), but with the other core busy it was 10x slower (spin-waiting
+# workers). Prompt reading gains more (2x idle at -tb 2) and the budget follows the load.
+ALL_CORES_GEN_MARGIN = 1.5
 PROMPT = (
     "The lighthouse keeper climbed the stairs every evening before sunset, carrying a lamp, "
     "a notebook and a flask of tea. From the gallery he could see the whole bay: fishing boats "
@@ -188,7 +192,8 @@ def calibrate(binary: Path, flavor: Flavor, model: Path, threads: int = 0,
     if first.problem:
         raise RuntimeError(f"calibration run failed: {first.problem}")
     best_tb = max(trials, key=lambda r: r.prefill_tok_s * (1 if r is first else 1 / WIN_MARGIN))
-    best_t = max(trials, key=lambda r: r.gen_tok_s * (1 if r is first else 1 / WIN_MARGIN))
+    gen_margin = ALL_CORES_GEN_MARGIN if high >= usable_cores() else WIN_MARGIN
+    best_t = max(trials, key=lambda r: r.gen_tok_s * (1 if r is first else 1 / gen_margin))
     chars = len(PROMPT) / max(1, first.prompt_tokens - 1)  # minus BOS
     tuning = Tuning(best_t.threads, best_tb.threads_batch, round(best_tb.prefill_tok_s, 1),
                     round(best_t.gen_tok_s, 1), round(chars, 3), True,
@@ -233,3 +238,9 @@ def observed(tuning: Tuning, prompt_tokens: int, ttft_s: float, *, weight: float
     rate = prompt_tokens / ttft_s
     blended = rate if not tuning.measured else (1 - weight) * tuning.prefill_tok_s + weight * rate
     return replace(tuning, prefill_tok_s=round(blended, 1), measured=True)
+
+
+def degraded(calibrated: Tuning, current: Tuning, factor: float = 0.5) -> bool:
+    """True when real turns read at under `factor` of the calibrated speed: the load changed
+    (threads chosen on idle cores suffer most), so calibrate again between turns."""
+    return calibrated.measured and current.prefill_tok_s < factor * calibrated.prefill_tok_s
