@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from neuro_tui.engine.tokenize import Estimate, TokenizeError
 from neuro_tui.retrieval.context import (
     Context,
     Passage,
@@ -140,8 +141,14 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
     question = question.strip()
     found, duplicates = candidates(question, local, web, window_chars(budget_tokens))
     frame = f"{SHORT_INSTRUCTION}\n\nQuestion: "
-    counts = counter.count_many([frame, question] + [c.header for c in found]
-                                + [c.window.text for c in found])
+    texts = [frame, question] + [c.header for c in found] + [c.window.text for c in found]
+    notes = list(notes or [])
+    try:
+        counts = counter.count_many(texts)
+    except TokenizeError as error:  # e.g. llama-tokenize removed mid-session: still answer
+        notes.append(f"token counts estimated: {error}")
+        counter = Estimate()
+        counts = counter.count_many(texts)
     frame_tokens, question_tokens = counts[0], counts[1]
     headers, bodies = counts[2:2 + len(found)], counts[2 + len(found):]
     used, chosen, dropped = frame_tokens, [], 0
@@ -162,7 +169,7 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
             dropped += len(found) - i - 1
             break
     sources = _sources(chosen)
-    notes = list(notes or []) + _missing_files(sources)
+    notes += _missing_files(sources)
     prompt = render_prompt(question, sources, short=True)
     source_tokens = used if sources else 0
     context = Context(question, prompt, sources, source_tokens + question_tokens, notes)

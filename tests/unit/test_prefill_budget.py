@@ -155,3 +155,13 @@ def test_a_heading_alone_is_skipped_unless_it_is_all_there_is():
     assert [p.text for p in packed.context.sources[0].passages] == [body.text]
     alone = pack("zorblat", [heading], counter=Estimate(), budget_tokens=400)
     assert alone.context.sources[0].passage == "# Zorblat"
+
+
+def test_a_failing_tokenizer_falls_back_to_the_estimate_with_a_note(tmp_path):
+    from neuro_tui.engine.tokenize import LlamaTokenize
+
+    broken = LlamaTokenize(tmp_path / "llama-tokenize", tmp_path / "m.gguf")  # not there
+    packed = pack("kiln", [hit("/d/a.txt", "The kiln is hot today.", 3.0)], counter=broken,
+                  budget_tokens=200)
+    assert packed.context.sources and not packed.exact
+    assert packed.notes[0].startswith("token counts estimated: llama-tokenize failed")
