@@ -99,3 +99,21 @@ def test_ask_measures_once_then_reports_the_plan(llama_cli_old, smollm2, tmp_pat
     assert 0 < plan["source_tokens"] and plan["expected_s"] > 0
     assert "Quennick" in data["sources"][0]["passage"]
     assert len(data["sources"][0]["passage"]) < 600  # the window, not the 5 KB passage
+
+
+def test_runtime_tune_command_measures_then_shows(llama_cli_old, smollm2, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEURO_TUI_CACHE_DIR": str(tmp_path / "cache")}
+    base = [sys.executable, "-m", "neuro_tui", "runtime", "tune", "--cli", str(llama_cli_old),
+            "--model", str(smollm2)]
+    shown = subprocess.run(base + ["--show"], capture_output=True, text=True, env=env)
+    assert shown.returncode == 1 and "not measured yet" in shown.stdout
+    measured = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
+    assert measured.returncode == 0, measured.stderr
+    chosen = [ln for ln in measured.stdout.splitlines() if ln.startswith("chosen: ")]
+    assert chosen and "tok/s" in chosen[0] and "source budget: 1.5 s x" in measured.stdout
+    again = subprocess.run(base + ["--show"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and chosen[0] in again.stdout.splitlines()
