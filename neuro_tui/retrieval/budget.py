@@ -156,12 +156,10 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
     for i, cand in enumerate(found):
         key = (cand.origin, cand.hit.path)
         cost = bodies[i] + (0 if key in seen_sources else headers[i])
-        if chosen and (used + cost > budget_tokens or used + cost > ctx_tokens):
+        over_context = used + cost + question_tokens > ctx_tokens
+        if over_context or (chosen and used + cost > budget_tokens):
             dropped += 1
             continue  # a shorter window further down may still fit
-        if not chosen and used + cost > ctx_tokens:
-            dropped += 1
-            continue
         chosen.append(cand)
         seen_sources.add(key)
         used += cost
@@ -169,6 +167,9 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
             dropped += len(found) - i - 1
             break
     sources = _sources(chosen)
+    if found and not sources:
+        notes.append("no source fits the context left for this question: answering without "
+                     "sources (a larger ctx_size or a shorter question helps)")
     notes += _missing_files(sources)
     prompt = render_prompt(question, sources, short=True)
     source_tokens = used if sources else 0

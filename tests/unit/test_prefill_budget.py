@@ -165,3 +165,14 @@ def test_a_failing_tokenizer_falls_back_to_the_estimate_with_a_note(tmp_path):
                   budget_tokens=200)
     assert packed.context.sources and not packed.exact
     assert packed.notes[0].startswith("token counts estimated: llama-tokenize failed")
+
+
+def test_the_context_room_caps_even_the_first_window():
+    long_question = "kiln " * 50
+    packed = pack(long_question, [hit("/d/a.txt", "The kiln is hot. " * 30, 3.0)],
+                  counter=Estimate(3.0), budget_tokens=10_000, ctx_tokens=120)
+    assert packed.context.sources == [] and packed.context.prompt == long_question.strip()
+    assert packed.notes[0].startswith("no source fits the context")
+    roomy = pack(long_question, [hit("/d/a.txt", "The kiln is hot. " * 30, 3.0)],
+                 counter=Estimate(3.0), budget_tokens=10_000, ctx_tokens=400)
+    assert roomy.source_tokens + roomy.question_tokens <= 400 and roomy.context.sources
