@@ -4,6 +4,7 @@ docs/troubleshooting.md. Plain `pytest` (CI) runs them with everything else."""
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -13,11 +14,23 @@ import pytest
 from tests.unit.test_session_faults import make  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+TABLE = REPO / "docs" / "troubleshooting.md"
+_REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
+
+
+def table_tests() -> set[tuple[str, str]]:
+    """(file, test function) of every test the fault table in docs/troubleshooting.md names."""
+    text = TABLE.read_text(encoding="utf-8")
+    return set(_REF.findall(text[text.index("## What survives what"):]))
 
 
 def pytest_collection_modifyitems(items):
+    listed = table_tests()
     for item in items:
-        if Path(str(item.fspath)).resolve().parent == HERE:
+        path = Path(str(item.fspath)).resolve()
+        name = getattr(item, "originalname", item.name)
+        if path.parent == HERE or (str(path.relative_to(REPO)), name) in listed:
             item.add_marker(pytest.mark.faults)
 
 
