@@ -110,7 +110,7 @@ def main() -> int:
         report = index_paths(args.storage, [gold.corpus], recursive=True)
         print(f"indexed {gold.corpus}: {report.passages} passages in "
               f"{time.monotonic() - started:.1f} s")
-    tuning = tune.calibrate(candidate.path, candidate.flavor, model)
+    tuning = tune.calibrate(candidate.path, candidate.flavor, model, save=False)
     print(f"calibration: {tuning.line()}")
     counter = tokenize.counter_for(candidate.path, model, tuning.chars_per_token)
     print(f"token counts: {counter.name}")

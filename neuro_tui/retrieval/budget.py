@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from neuro_tui.engine.tokenize import Estimate, TokenizeError
 from neuro_tui.retrieval.context import (
     Context,
     Passage,
@@ -140,8 +141,14 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
     question = question.strip()
     found, duplicates = candidates(question, local, web, window_chars(budget_tokens))
     frame = f"{SHORT_INSTRUCTION}\n\nQuestion: "
-    counts = counter.count_many([frame, question] + [c.header for c in found]
-                                + [c.window.text for c in found])
+    texts = [frame, question] + [c.header for c in found] + [c.window.text for c in found]
+    notes = list(notes or [])
+    try:
+        counts = counter.count_many(texts)
+    except TokenizeError as error:  # e.g. llama-tokenize removed mid-session: still answer
+        notes.append(f"token counts estimated: {error}")
+        counter = Estimate()
+        counts = counter.count_many(texts)
     frame_tokens, question_tokens = counts[0], counts[1]
     headers, bodies = counts[2:2 + len(found)], counts[2 + len(found):]
     used, chosen, dropped = frame_tokens, [], 0
@@ -149,12 +156,10 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
     for i, cand in enumerate(found):
         key = (cand.origin, cand.hit.path)
         cost = bodies[i] + (0 if key in seen_sources else headers[i])
-        if chosen and (used + cost > budget_tokens or used + cost > ctx_tokens):
+        over_context = used + cost + question_tokens > ctx_tokens
+        if over_context or (chosen and used + cost > budget_tokens):
             dropped += 1
             continue  # a shorter window further down may still fit
-        if not chosen and used + cost > ctx_tokens:
-            dropped += 1
-            continue
         chosen.append(cand)
         seen_sources.add(key)
         used += cost
@@ -162,7 +167,10 @@ def pack(question: str, local: list[Hit], web: list[Hit] = (), *, counter, budge
             dropped += len(found) - i - 1
             break
     sources = _sources(chosen)
-    notes = list(notes or []) + _missing_files(sources)
+    if found and not sources:
+        notes.append("no source fits the context left for this question: answering without "
+                     "sources (a larger ctx_size or a shorter question helps)")
+    notes += _missing_files(sources)
     prompt = render_prompt(question, sources, short=True)
     source_tokens = used if sources else 0
     context = Context(question, prompt, sources, source_tokens + question_tokens, notes)

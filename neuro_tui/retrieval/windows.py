@@ -6,8 +6,9 @@ makes the first token come sooner and gives a small model less to get lost in.
 
 A passage is cut into units (sentences; blank-line paragraphs; lines of lists and code;
 and never more than MAX_UNIT_CHARS, so a 20 KB line without punctuation still splits). The
-window starts at the unit matching the most distinct query terms and grows to neighbours
-that add terms (then to the following unit, which usually explains) up to `max_chars`.
+window starts at the unit matching the most distinct query terms, grows to neighbours that
+add terms, and while shorter than `min_chars` to the following unit (which usually explains
+the match), never past `max_chars` (the packer sizes it from the budget).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from neuro_tui.retrieval.query import STOPWORDS, tokens
 
-MAX_WINDOW_CHARS = 560  # ~140 SmolLM2 tokens of prose
+MAX_WINDOW_CHARS = 560  # ~140 SmolLM2 tokens of prose (budget.py asks for 140-360)
 MAX_UNIT_CHARS = 320
 MIN_WINDOW_CHARS = 200  # a lone matching heading line is not a useful window
 _UNIT = re.compile(r"[^\n]*?(?:[.!?](?=\s)|\n|$)", re.S)
@@ -29,10 +30,6 @@ class Window:
     start: int  # character offsets in the passage
     end: int
     terms: frozenset[str]  # query terms the window contains
-
-    @property
-    def clipped_start(self) -> bool:
-        return self.start > 0
 
 
 def query_terms(question: str) -> frozenset[str]:

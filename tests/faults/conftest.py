@@ -4,22 +4,33 @@ docs/troubleshooting.md. Plain `pytest` (CI) runs them with everything else."""
 
 from __future__ import annotations
 
-import json
+import re
 import struct
 from pathlib import Path
 
 import pytest
 
-from neuro_tui.engine.events import Flavor
-from neuro_tui.engine.params import GenerationParams, SessionSpec
-from neuro_tui.engine.session import LlamaSession
+# LlamaSession over the fake llama-cli: the fixture of the engine's own fault tests, shared
+from tests.unit.test_session_faults import make  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+TABLE = REPO / "docs" / "troubleshooting.md"
+_REF = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
+
+
+def table_tests() -> set[tuple[str, str]]:
+    """(file, test function) of every test the fault table in docs/troubleshooting.md names."""
+    text = TABLE.read_text(encoding="utf-8")
+    return set(_REF.findall(text[text.index("## What survives what"):]))
 
 
 def pytest_collection_modifyitems(items):
+    listed = table_tests()
     for item in items:
-        if Path(str(item.fspath)).resolve().parent == HERE:
+        path = Path(str(item.fspath)).resolve()
+        name = getattr(item, "originalname", item.name)
+        if path.parent == HERE or (str(path.relative_to(REPO)), name) in listed:
             item.add_marker(pytest.mark.faults)
 
 
@@ -31,30 +42,3 @@ def tiny_gguf(path: Path) -> Path:
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + s("general.architecture")
                      + struct.pack("<I", 8) + s("llama"))
     return path
-
-
-@pytest.fixture
-def fake_session(fake_llama_cli, tmp_path, monkeypatch):
-    """LlamaSession over the fake llama-cli; killed at teardown whatever the test did."""
-    sessions = []
-
-    def make(flavor="old", answers=("Hello!",), env=None, **params):
-        monkeypatch.setenv("FAKE_FLAVOR", flavor)
-        monkeypatch.setenv("FAKE_ANSWERS", json.dumps(list(answers)))
-        monkeypatch.setenv("FAKE_TOKEN_DELAY", "0.002")
-        for key, value in (env or {}).items():
-            monkeypatch.setenv(key, str(value))
-        hang = params.pop("hang_timeout_s", 30.0)
-        spec = SessionSpec(binary=fake_llama_cli, flavor=Flavor(flavor),
-                           model=tiny_gguf(tmp_path / "model.gguf"),
-                           params=GenerationParams(threads=1, **params),
-                           hang_timeout_s=hang,
-                           log_dir=tmp_path / "logs")
-        session = LlamaSession(spec)
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        if session._proc and session._proc.child and not session._proc.child.closed:
-            session._proc.kill_group(9)

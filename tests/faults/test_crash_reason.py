@@ -30,8 +30,8 @@ async def collect(session, text):
     return [e async for e in session.ask(text)]
 
 
-async def test_crash_message_quotes_the_reason_from_the_log(fake_session):
-    s = fake_session(answers=["one two three four five six", "after restart"],
+async def test_crash_message_quotes_the_reason_from_the_log(make):
+    s = make(answers=["one two three four five six", "after restart"],
                      env={"FAKE_CRASH_AFTER": 3, "FAKE_CRASH_TURN": 1,
                           "FAKE_CRASH_LOG": json.dumps(["ptrace: Operation not permitted.",
                                                         ASSERT])})
@@ -47,8 +47,8 @@ async def test_crash_message_quotes_the_reason_from_the_log(fake_session):
     await s.close()
 
 
-async def test_a_crash_that_logged_nothing_quotes_no_banner(fake_session):
-    s = fake_session(answers=["one two three four five six"], env={"FAKE_CRASH_AFTER": 2})
+async def test_a_crash_that_logged_nothing_quotes_no_banner(make):
+    s = make(answers=["one two three four five six"], env={"FAKE_CRASH_AFTER": 2})
     await s.start()
     error = (await collect(s, "go"))[-1]
     assert isinstance(error, SessionError) and error.log_tail == []

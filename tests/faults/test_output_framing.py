@@ -122,9 +122,9 @@ async def turn(session, text):
 
 
 @pytest.mark.parametrize("flavor", ["old", "bitnet", "new"])
-async def test_false_prompt_marker_with_the_fake(fake_session, flavor):
+async def test_false_prompt_marker_with_the_fake(make, flavor):
     answer = "Type \x1b[1m\x1b[32mhere\x1b[0m, then\x1b[1m\x1b[32m\n> quote and the rest."
-    s = fake_session(flavor, answers=[answer, "next"])
+    s = make(flavor, answers=[answer, "next"])
     await s.start()
     text, events = await turn(s, "how?")
     assert text == "Type here, then\n> quote and the rest."
@@ -134,8 +134,8 @@ async def test_false_prompt_marker_with_the_fake(fake_session, flavor):
 
 
 @pytest.mark.parametrize("flavor", ["old", "bitnet"])
-async def test_unterminated_osc_max_tokens_with_the_fake(fake_session, flavor):
-    s = fake_session(flavor, answers=[OSC_ANSWER, "next"], max_tokens=20,
+async def test_unterminated_osc_max_tokens_with_the_fake(make, flavor):
+    s = make(flavor, answers=[OSC_ANSWER, "next"], max_tokens=20,
                      env={"FAKE_TOKEN_DELAY": "0.01"})
     await s.start()
     t0 = time.monotonic()
@@ -149,8 +149,8 @@ async def test_unterminated_osc_max_tokens_with_the_fake(fake_session, flavor):
     await s.close()
 
 
-async def test_unterminated_osc_streams_with_the_fake(fake_session):
-    s = fake_session("new", answers=[" ".join(["a \x1b]0;x"] + WORDS[:200])],
+async def test_unterminated_osc_streams_with_the_fake(make):
+    s = make("new", answers=[" ".join(["a \x1b]0;x"] + WORDS[:200])],
                      env={"FAKE_TOKEN_DELAY": "0.005"})
     await s.start()
     pieces = [e.text async for e in s.ask("go") if isinstance(e, AnswerText)]

@@ -99,3 +99,57 @@ def test_ask_measures_once_then_reports_the_plan(llama_cli_old, smollm2, tmp_pat
     assert 0 < plan["source_tokens"] and plan["expected_s"] > 0
     assert "Quennick" in data["sources"][0]["passage"]
     assert len(data["sources"][0]["passage"]) < 600  # the window, not the 5 KB passage
+
+
+def test_runtime_tune_command_measures_then_shows(llama_cli_old, smollm2, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NEURO_TUI_CACHE_DIR": str(tmp_path / "cache")}
+    base = [sys.executable, "-m", "neuro_tui", "runtime", "tune", "--cli", str(llama_cli_old),
+            "--model", str(smollm2)]
+    shown = subprocess.run(base + ["--show"], capture_output=True, text=True, env=env)
+    assert shown.returncode == 1 and "not measured yet" in shown.stdout
+    measured = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
+    assert measured.returncode == 0, measured.stderr
+    chosen = [ln for ln in measured.stdout.splitlines() if ln.startswith("chosen: ")]
+    assert chosen and "tok/s" in chosen[0] and "source budget: 1.5 s x" in measured.stdout
+    again = subprocess.run(base + ["--show"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and chosen[0] in again.stdout.splitlines()
+
+
+def test_bitnet_cpp_calibration_sizes_the_budget_for_its_own_model(llama_cli_bitnet, tiny_i2s,
+                                                                  tmp_path, monkeypatch):
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    from neuro_tui.engine.params import SessionSpec
+
+    tuning = tune.calibrate(llama_cli_bitnet, Flavor.BITNET, tiny_i2s)
+    assert tuning.measured and tuning.chars_per_token < 2  # a byte-level vocabulary
+    storage = tmp_path / "index"
+    index_paths(storage, [DOCS], recursive=True)
+    spec = SessionSpec(llama_cli_bitnet, Flavor.BITNET, tiny_i2s)
+    plan = plan_turn(Retriever(storage), "How are citations numbered?", spec=spec,
+                     tuning=tuning, ctx_size=2048, answer_tokens=256)
+    assert plan.sources and not plan.exact_tokens  # no llama-tokenize in that build
+    assert plan.budget_tokens == int(1.5 * tuning.prefill_tok_s)
+    # counted at this vocabulary's ~1 char/token, the prompt fits: the real model answers
+    # (the old packing's prompts made this llama-cli exit with "failed to eval")
+    import asyncio
+
+    from neuro_tui.engine.events import SessionError, TurnStats
+    from neuro_tui.engine.params import GenerationParams
+    from neuro_tui.engine.session import LlamaSession
+
+    async def ask() -> list:
+        params = GenerationParams(ctx_size=2048, max_tokens=8, threads=1, seed=1)
+        session = LlamaSession(SessionSpec(llama_cli_bitnet, Flavor.BITNET, tiny_i2s, params))
+        try:
+            await session.start()
+            return [e async for e in session.ask(plan.prompt)
+                    if isinstance(e, TurnStats | SessionError)]
+        finally:
+            await session.close()
+
+    events = asyncio.run(ask())
+    assert [type(e) for e in events] == [TurnStats], events

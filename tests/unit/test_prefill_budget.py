@@ -155,3 +155,24 @@ def test_a_heading_alone_is_skipped_unless_it_is_all_there_is():
     assert [p.text for p in packed.context.sources[0].passages] == [body.text]
     alone = pack("zorblat", [heading], counter=Estimate(), budget_tokens=400)
     assert alone.context.sources[0].passage == "# Zorblat"
+
+
+def test_a_failing_tokenizer_falls_back_to_the_estimate_with_a_note(tmp_path):
+    from neuro_tui.engine.tokenize import LlamaTokenize
+
+    broken = LlamaTokenize(tmp_path / "llama-tokenize", tmp_path / "m.gguf")  # not there
+    packed = pack("kiln", [hit("/d/a.txt", "The kiln is hot today.", 3.0)], counter=broken,
+                  budget_tokens=200)
+    assert packed.context.sources and not packed.exact
+    assert packed.notes[0].startswith("token counts estimated: llama-tokenize failed")
+
+
+def test_the_context_room_caps_even_the_first_window():
+    long_question = "kiln " * 50
+    packed = pack(long_question, [hit("/d/a.txt", "The kiln is hot. " * 30, 3.0)],
+                  counter=Estimate(3.0), budget_tokens=10_000, ctx_tokens=120)
+    assert packed.context.sources == [] and packed.context.prompt == long_question.strip()
+    assert packed.notes[0].startswith("no source fits the context")
+    roomy = pack(long_question, [hit("/d/a.txt", "The kiln is hot. " * 30, 3.0)],
+                 counter=Estimate(3.0), budget_tokens=10_000, ctx_tokens=400)
+    assert roomy.source_tokens + roomy.question_tokens <= 400 and roomy.context.sources

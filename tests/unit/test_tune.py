@@ -115,3 +115,20 @@ def test_real_turns_update_the_rate_in_memory(fake):
     assert tune.cached(spec.binary, spec.model) == measured  # the cache keeps the calibration
     first = tune.observed(tune.default_tuning(), prompt_tokens=200, ttft_s=1.0)
     assert first.measured and first.prefill_tok_s == 200.0
+
+
+def test_generation_on_every_core_needs_a_clear_win(fake, monkeypatch):
+    spec, _ = fake
+    assert tune.calibrate(spec.binary, spec.flavor, spec.model).threads == 1  # -t 2 3x slower
+    script = spec.binary.read_text().replace("ems=300; else ems=100", "ems=77; else ems=100")
+    spec.binary.write_text(script)
+    assert tune.calibrate(spec.binary, spec.flavor, spec.model).threads == 1  # 1.3x: no
+    spec.binary.write_text(script.replace("ems=77", "ems=50"))
+    assert tune.calibrate(spec.binary, spec.flavor, spec.model).threads == 2  # 2x: yes
+
+
+def test_a_much_slower_real_turn_asks_for_a_new_calibration(fake):
+    spec, _ = fake
+    measured = tune.calibrate(spec.binary, spec.flavor, spec.model)
+    busy = tune.observed(tune.observed(measured, 300, 3.0), 300, 3.0)
+    assert tune.degraded(measured, busy) and not tune.degraded(measured, measured)
