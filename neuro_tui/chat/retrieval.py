@@ -34,6 +34,11 @@ def _cached_retriever(config, web: bool):
     return _RETRIEVERS[key]
 
 
+def forget_retrievers() -> None:
+    """Drop the kept Retrievers (tests that swap the search provider call this)."""
+    _RETRIEVERS.clear()
+
+
 def to_source(source) -> Source:
     """A retrieval.context.Source as the chat keeps it: the best passage is the one shown,
     the source's other passages are its neighbours."""

@@ -45,9 +45,9 @@ def web_provider(monkeypatch):
 
     holder = {}
     monkeypatch.setattr(pipeline, "DuckDuckGoProvider", lambda: holder["provider"])
-    retrieval_bridge._retriever.cache_clear()
+    retrieval_bridge.forget_retrievers()
     yield lambda provider: holder.__setitem__("provider", provider) or StaticProvider
-    retrieval_bridge._retriever.cache_clear()
+    retrieval_bridge.forget_retrievers()
 
 
 @pytest.fixture
