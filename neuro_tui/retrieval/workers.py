@@ -45,8 +45,13 @@ def die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+START_METHOD = "spawn"  # bench/bench_index_workers.py compares "forkserver" (before)
+
+
 def pool(workers: int) -> ProcessPoolExecutor:
     """Spawned workers (the parent runs Tantivy threads: no fork) that die with us."""
+    if START_METHOD != "spawn":  # their parent would be the forkserver: no watch possible
+        return ProcessPoolExecutor(workers, mp_context=mp.get_context(START_METHOD))
     return ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"),
                                initializer=die_with_parent, initargs=(os.getpid(),))
 
