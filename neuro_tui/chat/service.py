@@ -66,7 +66,7 @@ class ChatService:
         self._outbox: deque[ev.ChatEvent] = deque()
         self._wake = asyncio.Event()
         self._run_done = asyncio.Event()
-        self._restart: tuple[Any, str | None] | None = None  # (config or None, recap or None)
+        self._restart: tuple[Any, str | None, bool] | None = None  # (config, recap, fresh)
         self._running: int | None = None
         self._stop_requested = False
         self._closing = self._closed = self._run_active = False
@@ -166,11 +166,13 @@ class ChatService:
             await self.engine.session.interrupt()
         return True
 
-    def restart(self, config=None, recap: str | None = None) -> None:
+    def restart(self, config=None, recap: str | None = None, *, fresh: bool = False) -> None:
         """Ask for a fresh engine (after a crash, or with a new model/params in `config`);
-        it gets `recap`, by default the recap of the finished turns. Done by run() once
-        the current answer has stopped (it is stopped now)."""
-        self._restart = (config, recap)
+        it gets `recap`, by default the recap of the finished turns, except an engine that
+        keeps its own history (server engine: `keeps_history`), which just reconnects
+        unless `fresh` (the context policy wants a shorter start). Done by run() once the
+        current answer has stopped (it is stopped now)."""
+        self._restart = (config, recap, fresh)
         if self._running is not None and self.engine.session is not None:
             self._stop_requested = True
             asyncio.ensure_future(self.engine.session.interrupt())
@@ -212,11 +214,13 @@ class ChatService:
         return build_recap(turns, int(getattr(self.config, "ctx_size", 4096) or 4096))
 
     async def _start(self):
-        config, recap = self._restart or (None, None)
+        config, recap, fresh = self._restart or (None, None, False)
         self._restart, self._state = None, "loading"
         self.config = config or self.config
         turns = len(self.transcript.finished_turns)
-        if recap is None:
+        keeps = (config is None and not fresh and self.engine.started
+                 and getattr(self.engine.session, "keeps_history", False))
+        if recap is None and not keeps:
             recap = self.recap()
             for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
                 self._post(event)

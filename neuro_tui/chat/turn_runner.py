@@ -11,10 +11,24 @@ import asyncio
 
 from neuro_tui.chat import events as ev
 from neuro_tui.chat.events import TurnStatus
-from neuro_tui.engine.events import AnswerText, ContextWarning, SessionError, TurnStats
+from neuro_tui.engine.events import (
+    AnswerText,
+    ContextWarning,
+    EngineNotice,
+    SessionError,
+    TurnStats,
+)
 from neuro_tui.textsafe import StreamCleaner, strip_controls
 
-ENGINE_DOWN = ("crash", "hang", "load")
+# The engine is gone (or its stream cannot be trusted): EngineFailed, restart() goes on.
+# Every other SessionError kind (server engine: auth, model, busy, server, request) fails
+# only that turn, with a Notice saying why; the chat continues.
+ENGINE_DOWN = ("crash", "hang", "load", "protocol")
+
+
+def engine_name(session) -> str:
+    url = getattr(session, "url", None)
+    return f"the server engine ({url})" if url else "llama-cli"
 
 
 async def retrieve(service, number: int, question: str):
@@ -58,7 +72,8 @@ async def run_turn(service, number: int):
     recap = getattr(recap, "recap", recap)
     if recap is not None:
         await session.restart(recap)
-        yield ev.Notice("llama-cli restarted with a shorter recap to make room", "info", number)
+        yield ev.Notice(f"{engine_name(session)} restarted with a shorter recap to make room",
+                        "info", number)
     yield ev.TurnStatusChanged(number, TurnStatus.PREFILL)
     cleaner = StreamCleaner()
     stop_reason, turn_stats, error, down, partial, answered = "eos", None, None, None, False, False
@@ -73,16 +88,20 @@ async def run_turn(service, number: int):
                 stop_reason, turn_stats = event.stop_reason, event.as_json()
             elif isinstance(event, ContextWarning):
                 yield ev.ContextFilling(number, event.ctx_used, event.ctx_size)
+            elif isinstance(event, EngineNotice):  # e.g. "server busy (429): retrying in 2 s"
+                yield ev.Notice(strip_controls(event.message), "info", number)
             elif isinstance(event, SessionError):
                 error = strip_controls(event.message)
                 tail = tuple(strip_controls(line) for line in event.log_tail)
                 if event.kind in ENGINE_DOWN:
                     down = ev.EngineFailed(event.kind, error, None, tail)
                     partial = event.partial or answered
-                elif event.kind == "context":  # llama-cli keeps the refusal: start afresh
-                    service.restart()
-                    yield ev.Notice(f"{error}: llama-cli is restarted with a recap",
-                                    "warning", number, tail)
+                elif event.kind == "context":  # the engine keeps the refusal: start afresh
+                    service.restart(fresh=True)
+                    yield ev.Notice(f"{error}: {engine_name(session)} is restarted with a "
+                                    "recap", "warning", number, tail)
+                else:  # the server refused this turn (key, model, busy...): say why, go on
+                    yield ev.Notice(error, "error", number, tail)
     except ValueError as refused:  # the engine's own input check (nothing left to send)
         error = str(refused)
     except Exception as broken:  # the engine broke: a failed turn, the service goes on

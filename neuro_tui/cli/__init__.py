@@ -30,6 +30,9 @@ def _add_tui_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--storage", help="Tantivy index folder to answer from")
     parser.add_argument("--web", action="store_true", default=None,
                         help="turn web search on (data leaves the machine)")
+    from neuro_tui.cli.engine_cmd import add_engine_flags
+
+    add_engine_flags(parser)  # --engine server --url URL [--allow-remote]
 
 
 def build_parser() -> argparse.ArgumentParser:

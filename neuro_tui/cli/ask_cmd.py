@@ -13,6 +13,7 @@ import json
 import sys
 
 from neuro_tui import config as config_mod
+from neuro_tui.cli.engine_cmd import add_engine_flags, engine_flags
 from neuro_tui.errors import GenerationError, MissingError, NeuroError, UsageError
 from neuro_tui.retrieval.grounding import ground
 
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, help="random seed (default: random)")
     p.add_argument("--system", help="system prompt")
     p.add_argument("--verbose", "-v", action="store_true", help="say what is used, show the log")
+    add_engine_flags(p)
     p.set_defaults(func=run)
 
 
@@ -57,7 +59,7 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
         "model": args.model, "cli": args.cli, "web": args.web, "storage": args.storage,
         "max_tokens": args.max_tokens, "temperature": args.temperature, "top_p": args.top_p,
         "ctx_size": args.ctx_size, "threads": args.threads, "system_prompt": args.system,
-        "seed": args.seed,
+        "seed": args.seed, **engine_flags(args),
     })
 
 
@@ -81,6 +83,17 @@ def _spec_with_download(cfg: config_mod.Config, yes: bool):
         return build_session_spec(cfg)
 
 
+def _session(cfg: config_mod.Config, yes: bool):
+    """The engine for `cfg` (engine/factory.py); llama-cli downloads a registry model first."""
+    from neuro_tui.engine.factory import build_session
+
+    if cfg.engine != "llama-cli":
+        return build_session(cfg)
+    from neuro_tui.engine.session import LlamaSession
+
+    return LlamaSession(_spec_with_download(cfg, yes))
+
+
 def _source_line(source) -> str:
     return f"[{source.number}] {source.title} - {source.location}"  # cleaned where it entered
 
@@ -89,17 +102,20 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
     """One turn through the ChatService: the same loop as the app and `chat --plain`."""
     from neuro_tui.chat import events as ev
     from neuro_tui.chat.service import ChatService
-    from neuro_tui.engine.session import LlamaSession
 
-    service = ChatService(cfg, session_factory=lambda c: LlamaSession(
-        _spec_with_download(c, args.yes)))
+    service = ChatService(cfg, session_factory=lambda c: _session(c, args.yes))
+    what = "llama-cli" if cfg.engine == "llama-cli" else "the server engine"
     failure: NeuroError | None = None
     notes: list[str] = []
     plan: dict | None = None
+    held: str | None = None  # an error Notice that may be the failed turn's own error
     try:
         async for event in service.ask(question):
+            if held is not None and not (isinstance(event, ev.TurnEnded) and event.error == held):
+                print(f"neuro-tui: {held}", file=sys.stderr)  # not repeated by the failure
+            held = None
             if isinstance(event, ev.EngineStarting) and args.verbose:
-                print(f"model: {event.model}\nllama-cli: {event.runtime} ({event.flavor})",
+                print(f"model: {event.model}\n{what}: {event.runtime} ({event.flavor})",
                       file=sys.stderr)
             elif isinstance(event, ev.MessageRefused):
                 failure = UsageError(event.message)
@@ -107,17 +123,19 @@ async def _answer(args: argparse.Namespace, cfg: config_mod.Config, question: st
                 if args.verbose:
                     print("\n".join(event.log_tail), file=sys.stderr)
                 failure = event.error if isinstance(event.error, NeuroError) else (
-                    GenerationError(f"llama-cli failed: {event.message}"))
+                    GenerationError(f"{what} failed: {event.message}"))
             elif isinstance(event, ev.SourcesFound):
                 notes += event.notes
                 plan = event.plan
+            elif isinstance(event, ev.Notice) and event.level == "error":
+                held = event.text
             elif isinstance(event, ev.Notice):
                 print(f"neuro-tui: {event.text}", file=sys.stderr)
             elif isinstance(event, ev.AnswerDelta) and args.stream and not args.json:
                 sys.stdout.write(event.text)
                 sys.stdout.flush()
             elif isinstance(event, ev.TurnEnded) and event.error and failure is None:
-                failure = GenerationError(f"llama-cli failed: {event.error}")
+                failure = GenerationError(f"{what} failed: {event.error}")
     finally:
         await service.close()
     if failure is not None:

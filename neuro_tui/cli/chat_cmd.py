@@ -18,6 +18,7 @@ import threading
 
 from neuro_tui import config as config_mod
 from neuro_tui.chat import events as ev
+from neuro_tui.cli.engine_cmd import add_engine_flags, engine_flags
 from neuro_tui.cli.stdin_text import decode, say
 from neuro_tui.errors import EXIT_INTERRUPTED, GenerationError, NeuroError, UsageError
 
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--system", help="system prompt")
     p.add_argument("--save", action="store_true",
                    help="save the chat like the app does (see `neuro-tui sessions list`)")
+    add_engine_flags(p)
     p.set_defaults(func=run)
 
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_mod.load({
         "model": args.model, "cli": args.cli, "max_tokens": args.max_tokens, "seed": args.seed,
         "threads": args.threads, "ctx_size": args.ctx_size, "system_prompt": args.system,
+        **engine_flags(args),
     })
     store = None
     if args.save:

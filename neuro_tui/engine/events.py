@@ -101,4 +101,11 @@ class ContextWarning:
     ctx_size: int
 
 
-Event = AnswerText | TurnStats | SessionError | ContextWarning
+@dataclass(frozen=True)
+class EngineNotice:
+    """Something the user should read that is not an answer (e.g. "server busy, retrying")."""
+
+    message: str
+
+
+Event = AnswerText | TurnStats | SessionError | ContextWarning | EngineNotice

@@ -24,31 +24,25 @@ llama-server and close() stops it: the server lives exactly as long as the chat.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
 from neuro_tui.engine.endpoint import ServerSpec
-from neuro_tui.engine.events import SessionState
+from neuro_tui.engine.events import EngineNotice, SessionState  # noqa: F401 - re-exported
 from neuro_tui.engine.server_info import ServerInfo, probe
 from neuro_tui.engine.server_warm import Warmer
 from neuro_tui.engine.session import Exchange
 from neuro_tui.engine.timing import LiveStats, ProcessProbe
 
 
-@dataclass(frozen=True)
-class EngineNotice:
-    """Something the user should read that is not an answer (e.g. "server busy, retrying")."""
-
-    message: str
-
-
 class ServerSession:
     keeps_history = True  # restart(None) loses nothing: the message list is the memory
 
     def __init__(self, spec: ServerSpec, launcher=None, pid: int | None = None):
-        self.spec = spec
+        self.spec = spec  # after start(): .model = the model the server reports
+        self._wanted = spec.model  # what to ask for ('' = the server's first), every start
         self.launcher = launcher
         self.stats = LiveStats(ctx_size=None)
         self.history: list[Exchange] = []
@@ -107,13 +101,15 @@ class ServerSession:
                     trust_env=not local,  # a proxy must never carry a loopback chat away
                     verify=True, follow_redirects=False)
             self.info = await probe(self._client, self.spec.endpoint, self.headers(),
-                                    self.spec.model, self.spec.api_key_env)
+                                    self._wanted, self.spec.api_key_env)
         except BaseException:
             self.stats.state = SessionState.CRASHED
             raise
         self.stats.load_ms = (self.launcher.load_ms if self.launcher and self.launcher.load_ms
                               else (time.monotonic() - t0) * 1000)
         self.stats.ctx_size = self.info.ctx_size
+        if self.info.model and self.info.model != self.spec.model:  # shown by the core/pane
+            self.spec = replace(self.spec, model=self.info.model)
         self._probe = ProcessProbe(self.pid)
         self._probe.sample(self.stats)
         self.stats.state = SessionState.READY

@@ -16,6 +16,7 @@ import httpx
 from neuro_tui.engine.events import (
     AnswerText,
     ContextWarning,
+    EngineNotice,
     SessionError,
     SessionState,
     TurnStats,
@@ -23,11 +24,6 @@ from neuro_tui.engine.events import (
 from neuro_tui.engine.openai_stream import ApiError, Chunk, StreamBroken, stream_chat
 from neuro_tui.engine.server_info import _reason, key_hint
 from neuro_tui.engine.session import Exchange
-
-try:  # the chat core's one incremental cleaner, once it is on main
-    from neuro_tui.textsafe import StreamCleaner
-except ImportError:  # until then: the same policy (textsafe.strip_controls), buffered here
-    from neuro_tui.engine.stream_clean import StreamCleaner
 from neuro_tui.engine.timing import CTX_WARN_FRACTION, TEMPLATE_TOKENS_PER_TURN, estimate_tokens
 
 STOP = object()  # interrupt() puts this in the queue
@@ -155,8 +151,6 @@ class _Figures:
 
 
 async def run_turn(session, text: str):
-    from neuro_tui.engine.server_engine import EngineNotice
-
     text = text.strip()
     if not text:
         raise ValueError("empty message")
@@ -174,7 +168,7 @@ async def run_turn(session, text: str):
         + TEMPLATE_TOKENS_PER_TURN
     if stats.ctx_size and estimate >= CTX_WARN_FRACTION * stats.ctx_size:
         yield ContextWarning(ctx_used=estimate, ctx_size=stats.ctx_size)
-    cleaner, parts = StreamCleaner(), []
+    parts: list[str] = []  # raw: the chat core cleans engine text once (textsafe)
     attempt, outcome = 0, None
     session._queue = queue = asyncio.Queue()
     session._reader = asyncio.create_task(_read(session, payload, queue))
@@ -206,15 +200,10 @@ async def run_turn(session, text: str):
                 outcome = _error_event(session, item, partial=bool(parts))
             else:
                 figures.chunk(item)
-                if item.text and (clean := cleaner.feed(item.text)):
+                if item.text:
                     figures.text()
-                    parts.append(clean)
-                    yield AnswerText(clean)
-                elif item.text:
-                    figures.text()
-        if (tail := cleaner.finish()):
-            parts.append(tail)
-            yield AnswerText(tail)
+                    parts.append(item.text)
+                    yield AnswerText(item.text)
         if isinstance(outcome, SessionError):
             failed = outcome.kind in ("crash", "hang")  # call restart() (as on the pty)
             stats.state = SessionState.CRASHED if failed else SessionState.STOPPED

@@ -14,8 +14,8 @@ from neuro_tui.engine.endpoint import ServerSpec, parse_url
 from neuro_tui.engine.events import AnswerText, SessionError, SessionState, TurnStats
 from neuro_tui.engine.params import GenerationParams
 from neuro_tui.engine.server_engine import EngineNotice, ServerSession
-from neuro_tui.engine.stream_clean import StreamCleaner
 from neuro_tui.errors import MissingError, NetworkError, UsageError
+from neuro_tui.textsafe import StreamCleaner  # the core's one cleaner (the engine sends raw)
 from tests import server_shapes
 from tests.openai_server import Fault, OpenAIServer
 
@@ -235,7 +235,7 @@ def test_urls_loopback_is_local_anything_else_needs_opt_in():
     (["keep \x1b", "(B this"], "keep  this"),
     (["unterminated \x1b]52;c;AAAA"], "unterminated "),
 ])
-def test_stream_cleaner_holds_escapes_cut_between_deltas(pieces, expected):
+def test_core_cleaner_holds_escapes_cut_between_server_deltas(pieces, expected):
     cleaner = StreamCleaner()
     out = "".join(cleaner.feed(p) for p in pieces) + cleaner.finish()
     assert out == expected
