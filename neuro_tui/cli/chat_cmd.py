@@ -22,6 +22,8 @@ from neuro_tui.cli.engine_cmd import add_engine_flags, engine_flags
 from neuro_tui.cli.stdin_text import decode, say
 from neuro_tui.errors import EXIT_INTERRUPTED, GenerationError, NeuroError, UsageError
 
+RESTARTABLE = ("crash", "hang", "protocol")  # the engine went away mid-answer
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("chat", help="chat in plain line mode (--plain), for scripts")
@@ -127,8 +129,8 @@ async def chat(config, timing_json: str | None, *, store=None, session_factory=N
             service.submit(message)
             async for event in service.run(until_idle=True):
                 printer.show(event)
-                if isinstance(event, ev.EngineFailed) and event.kind in ("crash", "hang"):
-                    service.restart()  # the conversation goes on, with a recap
+                if isinstance(event, ev.EngineFailed) and event.kind in RESTARTABLE:
+                    service.restart()  # goes on: a recap (llama-cli), the same messages (server)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         await service.close()
