@@ -226,27 +226,58 @@ class ChatService:
                 self._post(event)
             turns = getattr(self.policy, "recap_turns", turns)  # the ones it really holds
         on_model = self.store.set_model if self.store is not None else None
-        async for event in self.engine.start(self.config, recap, config is not None, turns,
-                                             on_model):
+        starting = self.engine.start(self.config, recap, config is not None, turns, on_model)
+        async for event in self._pump(starting):
             if isinstance(event, ev.EngineReady):
                 self._state = "ready"
             elif isinstance(event, ev.EngineFailed):
                 self._state = "failed"
-            self._post(event)
+            if event is not None:
+                self._post(event)
             while self._outbox:
                 yield self._outbox.popleft()
 
     async def _turn(self, number: int):
         self._running, self._stop_requested, self._state = number, False, "answering"
         try:
-            async for event in run_turn(self, number):
-                self._post(event)
+            async for event in self._pump(run_turn(self, number)):
+                if event is not None:
+                    self._post(event)
                 while self._outbox:
                     yield self._outbox.popleft()
         finally:
             self._running = None
             if self._state == "answering":
                 self._state = "ready"
+
+    async def _pump(self, source):
+        """`source`'s events, and None each time submit() posts while `source` waits (a
+        load, a prefill): the caller yields the outbox then, not when `source` goes on."""
+        step = None
+        try:
+            while True:
+                step = step or asyncio.ensure_future(_next(source))
+                if not self._outbox:  # else the caller yields it first
+                    self._wake.clear()
+                    wake = asyncio.ensure_future(self._wake.wait())
+                    try:
+                        await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        wake.cancel()
+                if not step.done():
+                    yield None
+                    continue
+                done, step = step, None
+                try:
+                    event = done.result()
+                except StopAsyncIteration:
+                    return
+                yield event
+        finally:
+            if step is not None:  # the consumer left while `source` was waiting
+                step.cancel()
+                await asyncio.gather(step, return_exceptions=True)
+            await source.aclose()
 
     async def _shutdown(self) -> None:
         if self._closed:
@@ -258,3 +289,6 @@ class ChatService:
         self._state = "closed"
         self._post(ev.EngineClosed())
 
+
+async def _next(source):
+    return await source.__anext__()
