@@ -1,0 +1,86 @@
+"""The model pane on both engines: llama-cli's threads and tuning, the server engine's URL,
+reported model and context size (a real loopback server, the app's own session factory)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.app import App, ComposeResult
+
+from neuro_tui import config as config_mod
+from neuro_tui.app.app import create_app
+from neuro_tui.app.model_pane import ModelPane
+from neuro_tui.chat import events as ev
+from neuro_tui.engine.endpoint import Endpoint, ServerSpec
+from neuro_tui.engine.timing import LiveStats
+from tests.openai_server import OpenAIServer
+from tests.tui.conftest import answered, ready, record
+
+
+def styles_of(text, needle: str) -> set[str]:
+    start = text.plain.index(needle)
+    return {str(s.style) for s in text.spans if s.start <= start < s.end}
+
+
+async def test_server_engine_pane_shows_url_reported_model_and_its_ctx(tmp_path):
+    with OpenAIServer("llama.cpp") as srv:
+        srv.script.models = ["qwen-on-the-box"]
+        srv.script.ctx = 3072
+        config = config_mod.load({"engine": "server", "engine_url": srv.url, "theme":
+                                  "neuro-dark"}, environ={})
+        app = create_app(config, persist=False)  # the app's default factory: build_session
+        record(app)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ready(pilot, app)
+            await pilot.pause(0.1)
+            text = app.screen.query_one(ModelPane).text.plain
+            assert "qwen-on-the-box" in text and f"server {srv.url}" in text
+            assert "ctx 3072 (server)" in text and "not this machine" not in text
+            await pilot.press(*"hello", "enter")
+            end = await answered(pilot, app)
+            assert end.status.value == "done" and end.stats["tokens_exact"]
+            assert app.chat.service.transcript.last.answer == srv.script.answer
+        readies = app.recorder.events(ev.EngineReady)
+        assert readies and readies[0].ctx_size == 3072
+
+
+class PaneApp(App):
+    def compose(self) -> ComposeResult:
+        yield ModelPane()
+
+
+async def test_a_remote_server_is_red_and_says_data_leaves():
+    spec = ServerSpec(Endpoint("https://gpu.example.org:8443", local=False), model="big")
+    app = PaneApp()
+    async with app.run_test() as pilot:
+        pane = app.query_one(ModelPane)
+        pane.show(spec, "ready", LiveStats(ctx_size=None))
+        await pilot.pause()
+        text = pane.text
+        assert "ctx ? (server)" in text.plain
+        assert "bold red" in styles_of(text, "https://gpu.example.org:8443")
+        assert "bold red" in styles_of(text, "not this machine")
+
+
+async def test_llama_cli_pane_shows_the_threads_and_the_tuning(make_app, tui_config, tmp_path,
+                                                              monkeypatch):
+    from neuro_tui.engine import tune
+
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))  # not the shared one
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.pause(0.1)
+        pane = app.screen.query_one(ModelPane)
+        assert "threads -t 1 -tb auto" in pane.text.plain
+        assert "prompt speed not measured yet" in pane.text.plain
+        session = app.chat.service.session
+        spec = dataclasses.replace(session.spec, params=session.spec.params.with_(
+            threads=2, threads_batch=4))
+        tune.store(spec.binary, spec.model, int(tui_config.threads),
+                   int(tui_config.threads_batch),
+                   tune.Tuning(2, 4, 264.0, 129.0, 3.1, when="2026-12-01 10:15", seconds=2.8))
+        pane.show(spec, "ready")
+        assert "threads -t 2 -tb 4" in pane.text.plain
+        assert ("-t 2 -tb 4: prompt 264 tok/s, generation 129 tok/s (measured 2026-12-01 "
+                "10:15, 2.8 s)") in pane.text.plain
