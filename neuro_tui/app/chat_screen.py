@@ -25,11 +25,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from neuro_tui.app import long_chat, turn_notes
+from neuro_tui.app import grounding_marks, long_chat, turn_notes
 from neuro_tui.app.chat_input import ChatInput
 from neuro_tui.app.jobs import Jobs
 from neuro_tui.app.markdown_log import MarkdownLog
 from neuro_tui.app.model_pane import ModelPane
+from neuro_tui.app.prefill_clock import PrefillClock
 from neuro_tui.app.sources_pane import SourcesPane
 from neuro_tui.app.status_line import StatusLine
 from neuro_tui.app.timing_overlay import TimingOverlay
@@ -57,6 +58,7 @@ class ChatScreen(Screen):
         Binding("f7", "copy_code", "Copy code", show=False, priority=True),
         Binding("f8", "toggle_web", "Web"),
         Binding("f9", "edit_last", "Edit last", show=False),
+        Binding("ctrl+l", "grounding", "Citations", show=False),
         Binding("ctrl+s", "select_text", "Select", show=False),  # select/copy/fork: #16
         Binding("ctrl+r", "regenerate", "Regenerate", show=False),
         Binding("ctrl+n", "restart", "Restart model", show=False),
@@ -97,6 +99,8 @@ class ChatScreen(Screen):
     problem: reactive[str] = reactive("", init=False)
     job_note: reactive[str] = reactive("", init=False)
     loaded = reactive(None, init=False)  # the last EngineStarting/EngineReady
+    prefill: reactive[PrefillClock | None] = reactive(None, init=False)  # llama-cli reading
+    marks: reactive[dict] = reactive(dict, init=False)  # turn -> grounding of its answer
 
     def __init__(self, service, config, *, resumed: bool = False) -> None:
         super().__init__()
@@ -107,6 +111,7 @@ class ChatScreen(Screen):
         self._live_at = 0.0
         self._shown: set[int] = set()  # turns whose question is on screen
         self.dropped: frozenset[int] = frozenset()  # out of the model's view (policy)
+        self._plans: dict[int, dict] = {}  # turn -> prefill figures (SourcesFound.plan)
         self.set_reactive(ChatScreen.transcript, service.transcript)
         self.set_reactive(ChatScreen.web, bool(service.web))
 
@@ -118,12 +123,14 @@ class ChatScreen(Screen):
                     yield Welcome(id="welcome").data_bind(*bound, ChatScreen.loaded)
                     yield TranscriptView(id="log")
                 yield StatusLine(id="status").data_bind(*bound, ChatScreen.problem,
-                                                        ChatScreen.selected_turn)
+                                                        ChatScreen.selected_turn,
+                                                        ChatScreen.prefill)
                 yield ChatInput(id="input")
             with Vertical(id="side"):
                 yield ModelPane(id="model")
                 yield SourcesPane(id="sources").data_bind(
-                    ChatScreen.transcript, ChatScreen.selected_turn, ChatScreen.web)
+                    ChatScreen.transcript, ChatScreen.selected_turn, ChatScreen.web,
+                    ChatScreen.marks)
         yield TimingOverlay(id="timing")
         yield Jobs()
         yield Footer()
@@ -139,7 +146,9 @@ class ChatScreen(Screen):
         if not self.config.side_panes:
             self.add_class("-hide-side")
         transcript = self.service.transcript
-        self.view.restore(transcript, self.resumed)
+        self.marks = {t.number: g for t in transcript.turns
+                      if (g := grounding_marks.ground_turn(t)) is not None}
+        self.view.restore(transcript, self.resumed, self.marks)
         if with_sources := [t.number for t in transcript.turns if t.sources]:
             self.selected_turn = with_sources[-1]
         self._show_engine()
@@ -172,7 +181,7 @@ class ChatScreen(Screen):
         text = message.take()
         self.set_reactive(ChatScreen.transcript, self.service.transcript)  # no watchers
         self.view.stream(message.turn, text)
-        self.engine = "generating"
+        self.engine, self.prefill = "generating", None
         if time.monotonic() - self._live_at > LIVE_S:
             self._live_at = time.monotonic()
             self._show_engine(models=False)
@@ -200,8 +209,13 @@ class ChatScreen(Screen):
                 self._refused(event)
             case ev.TurnStatusChanged():
                 self.engine, self.selected_turn = event.status.value, event.turn
+                if event.status is ev.TurnStatus.PREFILL:  # the prompt was just sent
+                    self.prefill = PrefillClock.from_plan(event.turn,
+                                                          self._plans.pop(event.turn, None))
             case ev.SourcesFound():
                 self.selected_turn = event.turn
+                if event.plan:
+                    self._plans[event.turn] = event.plan
                 for note in event.notes:
                     self.notify(note, severity="warning")
             case ev.ContextFilling():
@@ -209,7 +223,12 @@ class ChatScreen(Screen):
                             "dropped", severity="warning")
             case ev.TurnEnded():
                 self.engine = "stopped" if event.status is ev.TurnStatus.STOPPED else "ready"
-                view.ended(self.transcript.at(event.turn))
+                self.prefill = None
+                turn = self.transcript.at(event.turn)
+                grounding = grounding_marks.ground_turn(turn)  # ~2 ms: once per turn
+                if grounding is not None:
+                    self.marks = {**self.marks, event.turn: grounding}
+                view.ended(turn, grounding)
             case ev.TurnsDropped():
                 self.dropped = frozenset(event.dropped)
                 view.note(long_chat.dropped_note(event), "bold yellow")
@@ -247,7 +266,7 @@ class ChatScreen(Screen):
     def _show_engine(self, models: bool = True) -> None:
         session = self.service.session
         spec, stats = getattr(session, "spec", None), getattr(session, "stats", None)
-        self.query_one(TimingOverlay).show(stats, self.engine)
+        self.query_one(TimingOverlay).show(stats, self.engine, self.prefill)
         if not models:
             return
         note = "" if spec is not None else f"(model: {self.config.model})"
@@ -286,11 +305,14 @@ class ChatScreen(Screen):
         self.selected_turn = message.turn
 
     def on_sources_pane_source_opened(self, message: SourcesPane.SourceOpened) -> None:
+        self.open_source(message.source)
+
+    def open_source(self, source) -> None:
         from neuro_tui.app.source_viewer import SourceViewer
         from neuro_tui.retrieval.query import highlight_terms
 
         turn = self.transcript.at(self.selected_turn or 0)
-        self.app.push_screen(SourceViewer(message.source,
+        self.app.push_screen(SourceViewer(source,
                                           highlight_terms(turn.question if turn else "")))
 
     def on_jobs_progressed(self, message: Jobs.Progressed) -> None:
@@ -372,8 +394,29 @@ class ChatScreen(Screen):
     def action_toggle_web(self) -> None:
         self.service.set_web(not self.service.web)
         self.web = bool(self.service.web)
-        self.notify("web search ON: questions are sent to DuckDuckGo" if self.web
+        provider = "your SearXNG" if str(self.config.web_provider).lower() == "searxng" \
+            else "DuckDuckGo"
+        self.notify(f"web search ON: questions are sent to {provider}" if self.web
                     else "web search off", severity="warning" if self.web else "information")
+
+    def action_grounding(self) -> None:
+        """The marks of the selected answer (else the last one), listed with the words
+        that matched; Enter opens the cited source."""
+        from neuro_tui.app.grounding_screen import GroundingScreen
+
+        number = self.selected_turn if self.selected_turn in self.marks else max(
+            self.marks, default=None)
+        if number is None:
+            self.notify("no finished answer with sources or citations to check")
+            return
+        self.selected_turn = number
+        turn = self.transcript.at(number)
+
+        def chosen(source_number: int | None) -> None:
+            if source_number is not None and (source := turn.source(source_number)):
+                self.open_source(source)
+
+        self.app.push_screen(GroundingScreen(turn, self.marks[number]), chosen)
 
     def action_edit_last(self) -> None:
         if (last := self.service.transcript.last) is not None:

@@ -22,6 +22,8 @@ DETAILS = {
     "copy_code": "copy the last code block of the last answer",
     "toggle_web": "web search on/off (on: questions leave the machine)",
     "edit_last": "edit the last message and send it again",
+    "grounding": "check the selected answer's citations: each [n] marked supported / weak / "
+                 "not found (which words matched); Enter opens the source",
     "regenerate": "regenerate the last answer",
     "restart": "restart llama-cli (after a crash or hang); earlier turns are recapped",
     "next_theme": "next theme (the choice is remembered)",

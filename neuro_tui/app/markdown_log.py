@@ -25,7 +25,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from neuro_tui.app.markdown_blocks import block_starts, split_open_fence
-from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations
+from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations, style_marks
 
 FRAME_S = 1 / 30
 
@@ -38,6 +38,7 @@ class Block:
     style: str = ""
     trim_top: bool = False  # a fence chunk continuing the one above: no padding, no gap
     trim_bottom: bool = False
+    marked: bool = False  # an answer with grounding glyphs after its [n] (coloured)
 
 
 class MarkdownLog(Widget):
@@ -75,6 +76,8 @@ class MarkdownLog(Widget):
         self.flushes = 0
         self._base_style: Style | None = None  # cached: rich_style walks every ancestor
         self._base_key = ""
+        self._answer_at: tuple[int, int, int] | None = None  # turn, block, line it began at
+        self._marking = False  # the answer being re-rendered carries grounding glyphs
 
     # -- rendering -------------------------------------------------------------------
     def _render_block(self, block: Block) -> list[Strip]:
@@ -97,8 +100,10 @@ class MarkdownLog(Widget):
         if block.trim_bottom and lines and pad_line(lines[-1]):
             lines.pop()
         strips = [Strip(line) for line in lines]
-        return [style_citations(s, self._cite_style) for s in strips] if block.kind == "md" \
-            else strips
+        if block.kind != "md":
+            return strips
+        strips = [style_citations(s, self._cite_style) for s in strips]
+        return [style_marks(s) for s in strips] if block.marked else strips
 
     @property
     def _cite_style(self) -> Style:
@@ -163,6 +168,23 @@ class MarkdownLog(Widget):
 
     def begin_answer(self, turn: int) -> None:
         self._turn, self._tail, self._tail_lines, self._tail_cont = turn, "", [], False
+        self._answer_at = (turn, len(self.blocks), len(self._lines))
+
+    def replace_answer(self, turn: int, text: str) -> bool:
+        """Render the answer just ended again as `text` (the same answer with grounding
+        glyphs): once per turn, only while nothing was added below it. False if it could
+        not (the caller then says it in a note)."""
+        at = self._answer_at
+        if at is None or at[0] != turn or self._turn is not None or any(
+                b.kind != "md" or b.turn != turn for b in self.blocks[at[1]:]):
+            return False
+        del self.blocks[at[1]:], self._lines[at[2]:], self._owner[at[2]:]
+        self._turn, self._tail, self._tail_cont, self._marking = turn, text, False, True
+        try:
+            self.flush(final=True)
+        finally:
+            self._turn, self._marking = None, False
+        return True
 
     def append(self, fragment: str) -> None:
         """Queue answer text; the screen is updated at most 30 times a second."""
@@ -185,7 +207,8 @@ class MarkdownLog(Widget):
                 src = "\n".join(lines[start:end]).strip("\n")
                 if src:
                     self._append_block(Block("md", src, self._turn or 0,
-                                             trim_top=self._tail_cont))
+                                             trim_top=self._tail_cont,
+                                             marked=self._marking))
                     self._tail_cont = False
             self._tail = "" if final else "\n".join(lines[starts[cut]:])
             now = time.monotonic()

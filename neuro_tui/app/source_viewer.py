@@ -1,9 +1,11 @@
 """A source in full (Enter on a source): its passage with the query terms highlighted,
-and the passages before and after it."""
+and the passages before and after it. The text shown is the indexed copy the answer was
+given, so a file deleted or changed since is still shown as cited (and said to be gone)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +15,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from neuro_tui.chat.events import Source
+
+
+def missing_file(src: Source) -> str:
+    """The line saying a local source's file is gone ("" while it exists, and for web)."""
+    if src.origin == "web" or not src.path or Path(src.path).exists():
+        return ""
+    return (f"{src.path} no longer exists (deleted or moved after indexing): this is the "
+            "indexed copy the answer was given")
 
 
 def highlighted(text: str, terms: set[str], style: str = "bold reverse") -> Text:
@@ -40,6 +50,8 @@ class SourceViewer(ModalScreen):
         with VerticalScroll(id="source-box") as box:
             box.border_title = Text(f"[{src.number}] {src.title}")
             box.border_subtitle = Text(src.location)
+            if gone := missing_file(src):
+                yield Static(Text(gone, style="bold yellow"), id="source-missing")
             if src.before:
                 yield Static(Text(src.before), classes="neighbour")
             self.passage = highlighted(src.text, self.terms)
@@ -56,4 +68,7 @@ class SourceViewer(ModalScreen):
     def action_open_external(self) -> None:
         from neuro_tui.app.opener import open_location
 
+        if gone := missing_file(self.source):
+            self.notify(gone, severity="warning")
+            return
         self.notify(open_location(self.source.path or self.source.location))

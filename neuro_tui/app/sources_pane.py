@@ -15,13 +15,17 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from neuro_tui.app.grounding_marks import GLYPH, STYLE, WORDS
 from neuro_tui.chat.events import Source
 from neuro_tui.chat.transcript import Transcript
 
 
-def source_label(src: Source) -> Text:
-    """Text only: titles and locations come from files and pages (cleaned by the core)."""
-    t = Text()
+def source_label(src: Source, mark=None) -> Text:
+    """Text only: titles and locations come from files and pages (cleaned by the core).
+    `mark` (a grounding SourceMark) adds the answer's verdict; a source the answer never
+    cited is dimmed."""
+    uncited = mark is not None and mark.verdict == "uncited"
+    t = Text(style="dim" if uncited else "")
     t.append(f"[{src.number}] ", style="bold")
     t.append("web " if src.origin == "web" else "local ",
              style="reverse bold" if src.origin == "web" else "reverse")
@@ -29,6 +33,13 @@ def source_label(src: Source) -> Text:
     t.append(f"\n    {src.location}", style="dim")
     if src.score is not None:
         t.append(f"  {src.score:.2f}", style="dim")
+    if mark is not None:
+        t.append(f"\n    {GLYPH.get(mark.verdict, '-')} {WORDS[mark.verdict]}",
+                 style=STYLE[mark.verdict])
+        if mark.cited:
+            counts = [f"{n} {WORDS[v]}" for n, v in ((mark.supported, "supported"),
+                      (mark.weak, "weak"), (mark.not_found, "not_found")) if n]
+            t.append(f" ({mark.cited} cited: {', '.join(counts)})", style="dim")
     return t
 
 
@@ -65,6 +76,7 @@ class SourcesPane(OptionList):
     transcript: reactive[Transcript] = reactive(Transcript, init=False)
     selected_turn: reactive[int | None] = reactive(None, init=False)
     web: reactive[bool] = reactive(False, init=False)
+    marks: reactive[dict] = reactive(dict, init=False)  # turn -> grounding.Grounding
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -84,16 +96,22 @@ class SourcesPane(OptionList):
     def watch_web(self) -> None:
         self._show()
 
+    def watch_marks(self) -> None:
+        self._show()
+
     def _show(self) -> None:
         turn = self.transcript.at(self.selected_turn) if self.selected_turn else None
         sources = turn.sources if turn is not None else ()
-        key = (self.selected_turn, sources, self.web, bool(self.app.config.storage))
+        grounding = self.marks.get(self.selected_turn)
+        key = (self.selected_turn, sources, self.web, bool(self.app.config.storage), grounding)
         if key == self._shown:
             return  # unchanged: keep the cursor where the user put it
         self._shown, self.sources = key, sources
         self.clear_options()
         if sources:
-            self.add_options([Option(source_label(s), id=str(s.number)) for s in sources])
+            by_number = {m.number: m for m in grounding.sources} if grounding else {}
+            self.add_options([Option(source_label(s, by_number.get(s.number)), id=str(s.number))
+                              for s in sources])
             self.highlighted = 0
             self.border_title = f"Sources · {len(sources)} for turn {self.selected_turn}"
         else:

@@ -34,3 +34,29 @@ def style_citations(strip: Strip, style: Style) -> Strip:
     pieces = strip.divide(cuts + [strip.cell_length])
     out = [p.apply_style(style) if i % 2 else p for i, p in enumerate(pieces)]
     return Strip(list(Segment.simplify(seg for p in out for seg in p)), strip.cell_length)
+
+
+MARK_STYLES = {"✓": Style(color="green", bold=True), "≈": Style(color="yellow", bold=True),
+               "?": Style(color="red", bold=True), "!": Style(color="red", bold=True,
+                                                            reverse=True)}
+MARKS = re.compile(r"(?<=\])[✓≈?!]+")
+
+
+def style_marks(strip: Strip) -> Strip:
+    """Colour the grounding glyphs written after [n] markers (app/grounding_marks.py)."""
+    text = strip.text
+    if "]" not in text:
+        return strip
+    cuts: list[tuple[int, int, str]] = []
+    for match in MARKS.finditer(text):
+        for i, glyph in enumerate(match.group(0)):
+            at = cell_len(text[: match.start() + i])
+            cuts.append((at, at + cell_len(glyph), glyph))
+    if not cuts:
+        return strip
+    bounds = [b for start, end, _ in cuts for b in (start, end)] + [strip.cell_length]
+    pieces = strip.divide(bounds)
+    out = list(pieces[:1])
+    for i, (_, _, glyph) in enumerate(cuts):
+        out += [pieces[2 * i + 1].apply_style(MARK_STYLES[glyph]), pieces[2 * i + 2]]
+    return Strip(list(Segment.simplify(seg for p in out for seg in p)), strip.cell_length)

@@ -17,10 +17,12 @@ def _ms(value: float | None) -> str:
     return f"{value:.0f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
 
 
-def timing_text(stats, state: str) -> Text:
+def timing_text(stats, state: str, prefill=None) -> Text:
     t = Text()
     t.append("state   ", style="dim")
     t.append(f"{state}\n", style="bold")
+    if prefill is not None:  # app/prefill_clock.py: llama-cli prints nothing meanwhile
+        t.append(f"{prefill.line().split(' · ')[0]}\n", style="bold yellow")
     if stats is None:
         return t
     est = "" if stats.tokens_exact else "~"
@@ -57,6 +59,6 @@ class TimingOverlay(Static):
     def on_mount(self) -> None:
         self.border_title = "Timing (F2)"
 
-    def show(self, stats, state: str) -> None:
+    def show(self, stats, state: str, prefill=None) -> None:
         if self.display:
-            self.update(timing_text(stats, state))
+            self.update(timing_text(stats, state, prefill))

@@ -6,7 +6,7 @@ ChatScreen hands it the core's events and turns, it keeps the one answer that is
 
 from __future__ import annotations
 
-from neuro_tui.app import turn_notes
+from neuro_tui.app import grounding_marks, turn_notes
 from neuro_tui.app.markdown_log import MarkdownLog
 from neuro_tui.chat.transcript import Transcript, Turn
 
@@ -31,11 +31,22 @@ class TranscriptView(MarkdownLog):
             self.begin_answer(turn)
         self.append(text)
 
-    def ended(self, turn: Turn | None) -> None:
+    def ended(self, turn: Turn | None, grounding=None) -> None:
         if turn is not None and self.open_turn == turn.number:
             self.end_answer()
             self.open_turn = None
+        self.show_marks(turn, grounding)
         self.turn_notes(turn, why=False)  # the failure that cut it off is shown next
+
+    def show_marks(self, turn: Turn | None, grounding) -> None:
+        """Glyphs beside each cited sentence's [n], and one summary line under it."""
+        if turn is None or grounding is None:
+            return
+        if grounding.sentences:
+            self.replace_answer(turn.number, grounding_marks.marked_answer(turn.answer,
+                                                                           grounding))
+        if line := grounding_marks.summary(grounding):
+            self.add_note(line, turn.number)
 
     def turn_notes(self, turn: Turn | None, why: bool = True) -> None:
         if turn is None:
@@ -57,14 +68,16 @@ class TranscriptView(MarkdownLog):
             self.note(f"  {line}", "red")
         self.note(turn_notes.RECOVER.get(kind, kind), "italic")
 
-    def restore(self, transcript: Transcript, resumed: bool) -> None:
-        """A resumed chat: every turn with its notes (partial answers marked)."""
+    def restore(self, transcript: Transcript, resumed: bool, marks: dict) -> None:
+        """A resumed chat: every turn with its notes (partial answers marked) and the
+        grounding `marks` (turn -> Grounding) the screen computed."""
         for turn in transcript.turns:
             self.queued(turn.number, turn.question, "")
             if turn.answer:
                 self.begin_answer(turn.number)
                 self.append(turn.answer)
                 self.end_answer()
+                self.show_marks(turn, marks.get(turn.number))
             self.turn_notes(turn)
         if resumed:
             self.note(f"(resumed chat {transcript.chat_id})")  # the recap notice follows

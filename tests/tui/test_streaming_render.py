@@ -23,7 +23,12 @@ def one_shot(text: str, width: int) -> list[str]:
     return [t for t in ("".join(s.text for s in line).rstrip() for line in lines) if t.strip()]
 
 
-async def streamed(make_app, fake, text: str) -> tuple[list[str], int]:
+async def streamed(make_app, fake, text: str, monkeypatch) -> tuple[list[str], int]:
+    """What streaming drew: grounding marks (which re-render a cited answer once it ended,
+    tests/tui/test_grounding_marks.py) are off here."""
+    from neuro_tui.app import grounding_marks
+
+    monkeypatch.setattr(grounding_marks, "ground_turn", lambda turn: None)
     fake([text], token_delay=0)
     app = make_app()
     async with app.run_test(size=(90, 30)) as pilot:
@@ -40,8 +45,8 @@ def content(lines: list[str]) -> list[str]:
     return body[1:-1]  # drop "› q" and the stats note
 
 
-async def test_long_fence_streams_in_chunks_without_seams(make_app, fake):
-    lines, width = await streamed(make_app, fake, FENCE)
+async def test_long_fence_streams_in_chunks_without_seams(make_app, fake, monkeypatch):
+    lines, width = await streamed(make_app, fake, FENCE, monkeypatch)
     code = [t.strip() for t in lines if t.strip().startswith("x")]
     assert code == [f"x{i} = {i}" for i in range(120)]
     first, last = lines.index(next(t for t in lines if t.strip() == "x0 = 0")), None
@@ -50,9 +55,9 @@ async def test_long_fence_streams_in_chunks_without_seams(make_app, fake):
     assert content(lines) == one_shot(FENCE, width)
 
 
-async def test_mixed_markdown_matches_one_shot_render(make_app, fake):
+async def test_mixed_markdown_matches_one_shot_render(make_app, fake, monkeypatch):
     text = markdown_text(600, seed=3)
-    lines, width = await streamed(make_app, fake, text)
+    lines, width = await streamed(make_app, fake, text, monkeypatch)
     assert content(lines) == one_shot(text, width)
 
 
