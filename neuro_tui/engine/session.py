@@ -60,9 +60,9 @@ from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.protocol import Ready, StreamParser
 from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.recap import build_recap
-from neuro_tui.engine.sanitize import prepare
+from neuro_tui.engine.sanitize import Prepared, prepare
 from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
-from neuro_tui.engine.turn import drain, run_turn
+from neuro_tui.engine.turn import TurnState, after_late_ctrl_c, drain, run_turn
 from neuro_tui.errors import GenerationError, MissingError
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()
@@ -82,11 +82,10 @@ class LlamaSession:
         self._turn = 0
         self._spawns = 0
         self._system: str = spec.params.system_prompt
-        self._interrupting = False
         self._ctx: ContextTracker | None = None
         self._probe = ProcessProbe(None)
         self._ctrl_c_stops = False
-        self._abandoned = False  # a caller stopped iterating ask() mid-answer
+        self._last: TurnState | None = None  # the running or last turn (engine/turn.py)
         self._current = None  # the running turn's generator
         self.log_lines_at_ready = 0
         _LIVE.add(self)
@@ -148,7 +147,7 @@ class LlamaSession:
                 await self._proc.end()
                 self.stats.state = SessionState.CRASHED
                 reason = (load_failure_reason(self._proc.log_tail(200))
-                          or (errors[0] if errors else self._exit_text()))
+                          or (errors[0] if errors else self.exit_text()))
                 raise MissingError(
                     f"llama-cli could not load {Path(self.spec.model).name}: {reason}",
                     hint=f"log: {log}")
@@ -176,7 +175,8 @@ class LlamaSession:
         """The log lines that say why llama-cli stopped (engine.loglines.why_lines)."""
         return why_lines(self._proc.log_tail(10**6)[self.log_lines_at_ready:]) if self._proc else []
 
-    def _exit_text(self) -> str:
+    def exit_text(self) -> str:
+        """How the process ended, in words (for crash messages)."""
         p = self._proc
         if p and p.signal:
             return f"killed by signal {p.signal} ({signal.Signals(p.signal).name})"
@@ -186,8 +186,13 @@ class LlamaSession:
         if self._current is not None:  # an answer still streaming: keep what was said
             await self._current.aclose()
             self._current = None
-        self._abandoned = False
+        self._last = None  # a fresh process: nothing to drain, no Ctrl+C in flight
         await self._respawn(recap)
+
+    async def respawn(self) -> None:
+        """A fresh llama-cli told its history as a recap, from inside a turn (engine/turn.py:
+        our Ctrl+C landed at the prompt and llama-cli quit)."""
+        await self._respawn(None)
 
     async def _respawn(self, recap: str | None) -> None:
         if self._proc:
@@ -227,21 +232,30 @@ class LlamaSession:
             self._probe.sample(self.stats)
 
     async def interrupt(self) -> None:
-        if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._proc:
-            if not self._interrupting:
-                self._interrupting = True
-                self._proc.write_now(b"\x03")
+        if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._last:
+            self._last.interrupt()
 
     async def ask(self, text: str):
         prepared = prepare(text, self.spec.flavor)
+        async for event in self.send(prepared):
+            yield event
+
+    async def send(self, prepared: Prepared):
+        """One turn of a message ask() has prepared (sanitize.prepare): its events."""
         if self._current is not None:  # the last caller stopped listening mid-answer
             await self._current.aclose()
             self._current = None
-        if self._abandoned:
-            await drain(self)
+        if self._last is not None and self._last.abandoned:
+            await drain(self._last)
         if self.stats.state not in (SessionState.READY, SessionState.STOPPED):
             raise RuntimeError(f"llama-cli is not at its prompt ({self.stats.state.value})")
-        self._current = turn = run_turn(self, prepared)
+        await after_late_ctrl_c(self, self._last)
+        self._turn += 1
+        self._last = state = TurnState(
+            self._turn, prepared, self._proc, self._parser, self._queue, self.stats,
+            self.spec, self._probe, self._ctx,
+            max_tokens=self.spec.params.max_tokens if self._ctrl_c_stops else 0)
+        self._current = turn = run_turn(self, state)
         try:
             async for event in turn:
                 yield event

@@ -187,13 +187,12 @@ async def test_cursor_position_query_is_answered(make):
     import asyncio
 
     from neuro_tui.engine.sanitize import Prepared
-    from neuro_tui.engine.turn import run_turn
 
     s = make(answers=["{echo}"])
     await s.start()
 
-    async def collect():
-        return [e async for e in run_turn(s, Prepared(b"a\t", 1, "a\tb"))]
+    async def collect():  # bytes sanitize.prepare would never send: a raw TAB
+        return [e async for e in s.send(Prepared(b"a\t", 1, "a\tb"))]
 
     task = asyncio.ensure_future(collect())
     await asyncio.sleep(0.5)  # the fake is now blocked on its cursor query, until we answer

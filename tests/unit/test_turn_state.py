@@ -1,0 +1,29 @@
+"""engine/turn.py runs a turn on one TurnState the session hands it, through a small
+public session API (TurnHost), never on LlamaSession's private members (issue #11)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import neuro_tui.engine.turn as turn_mod
+
+SOURCE = Path(turn_mod.__file__).read_text()
+
+
+def test_turn_uses_no_private_member_of_another_object():
+    tree = ast.parse(SOURCE)
+    private = sorted({f"{ast.unparse(node.value)}.{node.attr}" for node in ast.walk(tree)
+                      if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                      and not node.attr.startswith("__") and ast.unparse(node.value) != "self"
+                      and not isinstance(node.value, ast.Constant)})
+    assert private == []
+
+
+def test_turn_does_not_import_the_session_and_names_its_state():
+    assert "engine.session" not in SOURCE  # no import cycle, not even a local import
+    fields = set(turn_mod.TurnState.__dataclass_fields__)
+    assert {"number", "proc", "parser", "queue", "parts", "stop_reason",
+            "interrupting"} <= fields
+    host = set(dir(turn_mod.TurnHost)) | set(turn_mod.TurnHost.__annotations__)
+    assert {"history", "why", "exit_text", "respawn"} <= host
