@@ -102,16 +102,16 @@ class StreamParser:
         answering = self.state == "answer" and bool(data)
         if answering and self.holding_escape:
             self._escape_reads += 1
-        if self._fed:
-            said = "".join(e.text for e in events if isinstance(e, Text))
-            events.append(AnswerBytes(max(1, len(_PIECES.findall(said)) - self._held_reads)))
-            self._held_reads = 0
-        elif answering and self._buf:  # held, but generated: count it now
-            if not self._got_byte:
+        holding = answering and bool(self._buf)  # generated, not shown yet: count it now
+        if self._fed or holding:
+            if holding and not self._got_byte:
                 self._got_byte = True
                 events.append(FirstByte())
-            self._held_reads += 1
-            events.append(AnswerBytes())
+            said = "".join(e.text for e in events if isinstance(e, Text))
+            least = 1 if data else 0  # one read ~ one token; release() reads nothing
+            events.append(AnswerBytes(max(least, len(_PIECES.findall(said)) - self._held_reads)))
+            # words released later were counted with the reads that brought them
+            self._held_reads = (0 if self._fed else self._held_reads) + holding
         return events
 
     @property
