@@ -37,9 +37,10 @@ def source_label(src: Source, mark=None) -> Text:
         t.append(f"\n    {GLYPH.get(mark.verdict, '-')} {WORDS[mark.verdict]}",
                  style=STYLE[mark.verdict])
         if mark.cited:
-            counts = [f"{n} {WORDS[v]}" for n, v in ((mark.supported, "supported"),
+            counts = [(n, GLYPH[v]) for n, v in ((mark.supported, "supported"),
                       (mark.weak, "weak"), (mark.not_found, "not_found")) if n]
-            t.append(f" ({mark.cited} cited: {', '.join(counts)})", style="dim")
+            mixed = f" ({' '.join(f'{n}{g}' for n, g in counts)})" if len(counts) > 1 else ""
+            t.append(f", cited {mark.cited}×{mixed}", style="dim")
     return t
 
 

@@ -131,6 +131,12 @@ def test_source_viewer(snap_compare, make_app):
     assert snap_compare(app, terminal_size=(100, 30), run_before=run)
 
 
+def test_citation_marks_listed(snap_compare, make_app):
+    """Ctrl+L: each [n] of the answer with its grounding mark and the words matched (#14)."""
+    app = make_app(retriever=fixed_retriever, storage="/srv/index", pin_clock=True)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=asked(app, then=["ctrl+l"]))
+
+
 def test_model_screen(snap_compare, make_app):
     app = make_app(pin_clock=True)
     assert snap_compare(app, terminal_size=(100, 30), run_before=asked(app, then=["f10"]))

@@ -35,8 +35,8 @@ async def test_marks_beside_citations_in_pane_and_detail(make_app, fake):
         assert app.chat.service.transcript.at(1).answer == ANSWER  # the model's text as it was
         pane = app.chat.query_one("#sources")
         labels = [pane.get_option_at_index(i).prompt for i in range(pane.option_count)]
-        assert "✓ supported (2 cited: 1 supported, 1 not found)" in labels[0].plain
-        assert "≈ weak (1 cited: 1 weak)" in labels[1].plain
+        assert "✓ supported, cited 2× (1✓ 1?)" in labels[0].plain
+        assert "≈ weak, cited 1×" in labels[1].plain
         assert "not cited" in labels[2].plain and labels[2].style == "dim"
         assert "Lyon [i]notes" in labels[2].plain  # a title is text, never markup
 
