@@ -89,7 +89,7 @@ class ModelPane(Static):
             tuning = tune.for_spec(spec, int(getattr(config, "threads", 0) or 0),
                                    int(getattr(config, "threads_batch", 0) or 0))
             line = tuning.line() if tuning.measured else \
-                "prompt speed not measured yet (neuro-tui runtime tune)"
+                "prompt speed not measured"  # `neuro-tui runtime tune` measures it
         except Exception:  # noqa: BLE001 - a pane must draw even if the cache is unreadable
             line = ""
         self._tuning = (spec, line)

@@ -73,7 +73,7 @@ async def test_llama_cli_pane_shows_the_threads_and_the_tuning(make_app, tui_con
         await pilot.pause(0.1)
         pane = app.screen.query_one(ModelPane)
         assert "threads -t 1 -tb auto" in pane.text.plain
-        assert "prompt speed not measured yet" in pane.text.plain
+        assert "prompt speed not measured" in pane.text.plain
         session = app.chat.service.session
         spec = dataclasses.replace(session.spec, params=session.spec.params.with_(
             threads=2, threads_batch=4))
