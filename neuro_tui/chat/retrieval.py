@@ -77,8 +77,8 @@ def retrieve(question: str, config, web: bool, spec=None):
                                                          batch) is None
         tuning = tune.for_spec(spec, threads, batch, measure=measure)
         if measure and tuning.measured:
-            notes.append(f"measured this model's prompt speed once: {tuning.line()} "
-                         "(`neuro-tui runtime tune` to redo)")
+            notes.append("measuring this model's prompt speed once (a few seconds; "
+                         f"`neuro-tui runtime tune` to redo): {tuning.line()}")
     else:
         spec = None
     plan = plan_turn(retriever, question, spec=spec, tuning=tuning,
