@@ -38,6 +38,7 @@ class Argv:
     argv: list[str]
     notes: list[str] = field(default_factory=list)  # parameters we could not honour, and why
     stop_with_ctrl_c: bool = False  # old protocol: max_tokens enforced by the session
+    counts_in_log: bool = False  # chat CLI: each turn's exact counts in its log (count_args)
 
 
 @functools.lru_cache(maxsize=16)
@@ -75,6 +76,19 @@ def context_shift_args(binary: Path, flavor: Flavor) -> list[str]:
                                                                   _stamp(binary)) else []
 
 
+def count_args(binary: Path, flavor: Flavor) -> list[str]:
+    """The chat CLI stops an answer at its per-turn -n itself and prints no token count (its
+    speeds line has rates only). At -lv 3 its server logs each turn's exact counts to stderr,
+    our log (`print_timing: ... eval time = X ms / N tokens`; no prompt or answer text): the
+    turn takes its stop reason and token count from there (engine/turn.py)."""
+    if flavor is not Flavor.UPSTREAM_CHAT:
+        return []
+    help_text = _help_text(str(binary), _stamp(binary))
+    if "--verbosity" not in help_text:
+        return []
+    return ["-lv", "3"] + (["--log-colors", "off"] if "--log-colors" in help_text else [])
+
+
 def system_args(flavor: Flavor, system: str, system_file: Path | None) -> list[str]:
     """The system prompt, from a file when there is one: a recap holds the conversation and
     an argument is readable by every local user (`ps -o args`); the file is ours, 0600.
@@ -98,6 +112,8 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None,
         argv.append("-cnv")
     argv += system_args(flavor, system, system_file)
     argv += color_args(spec.binary, flavor) + context_shift_args(spec.binary, flavor)
+    counts = count_args(spec.binary, flavor)
+    argv += counts
     per_turn = flavor is Flavor.UPSTREAM_CHAT and p.max_tokens > 0
     argv += ["-n", str(p.max_tokens if per_turn else -1)]
     argv += ["-c", str(p.ctx_size), "-t", str(max(1, p.threads)), "-b", str(p.batch_size)]
@@ -108,7 +124,8 @@ def build_argv(spec: SessionSpec, system_prompt: str | None = None,
     if p.seed is not None and p.seed >= 0:
         argv += ["-s", str(p.seed)]
     argv += _extra(p.extra_args, notes)
-    return Argv(argv, notes, stop_with_ctrl_c=p.max_tokens > 0 and not per_turn)
+    return Argv(argv, notes, stop_with_ctrl_c=p.max_tokens > 0 and not per_turn,
+                counts_in_log=bool(counts))
 
 
 def _extra(extra: tuple[str, ...] | list[str] | str, notes: list[str]) -> list[str]:

@@ -41,6 +41,9 @@ _ERRORS = re.compile(
     r"|.*failed to read tensor info.*|.*invalid magic.*)$"
 )
 _EXITS = ("EOF by user", "Interrupted by user", "Exiting...")
+# the chat CLI's server at -lv 3 (engine/args.count_args); "prompt eval time" does not match
+_TURN_EVAL = re.compile(r"print_timing: .*\|\s*eval time =\s*[\d.]+ ms /\s*(\d+) tokens")
+_SERVER_INFO = re.compile(r"^[\d.]+ [IDT] ")  # its routine lines: "0.00.371.770 I slot ..."
 
 
 def classify_line(line: str) -> Perf | ErrorLine | Exited | None:
@@ -55,6 +58,16 @@ def classify_line(line: str) -> Perf | ErrorLine | Exited | None:
         return Exited(line)
     if _ERRORS.search(line) and "no error" not in line:
         return ErrorLine(line)
+    return None
+
+
+def generated_tokens(lines: list[str]) -> int | None:
+    """Tokens the chat CLI's last finished turn generated (its server's count: exact, the
+    end-of-generation token included), or None when its log does not say."""
+    for line in reversed(lines):
+        m = _TURN_EVAL.search(line)
+        if m:
+            return int(m.group(1))
     return None
 
 
@@ -76,5 +89,6 @@ def why_lines(lines: list[str], limit: int = 5) -> list[str]:
     """The lines of llama-cli's log that say why it stopped. Pass only what it wrote after it
     was ready: the ~125 startup lines before say nothing about a crash (quoting their tail
     showed the banner). Error-like lines first; else its last lines; often none (SIGKILL)."""
+    lines = [line for line in lines if not _SERVER_INFO.match(line)]  # routine, never why
     found = [line for line in lines if _WHY.search(line) and "no error" not in line]
     return (found or lines)[-limit:]

@@ -84,7 +84,7 @@ class LlamaSession:
         self._system: str = spec.params.system_prompt
         self._ctx: ContextTracker | None = None
         self._probe = ProcessProbe(None)
-        self._ctrl_c_stops = False
+        self._ctrl_c_stops = self._counts_in_log = False
         self._last: TurnState | None = None  # the running or last turn (engine/turn.py)
         self._current = None  # the running turn's generator
         self.log_lines_at_ready = 0
@@ -120,6 +120,7 @@ class LlamaSession:
     async def _spawn(self, system_file: Path | None) -> None:
         argv = argmod.build_argv(self.spec, self._system, system_file)
         self.warnings, self._ctrl_c_stops = argv.notes, argv.stop_with_ctrl_c
+        self._counts_in_log = argv.counts_in_log
         self._parser = StreamParser(self.spec.flavor, color=True)
         self._queue = asyncio.Queue()
         self._spawns += 1
@@ -254,7 +255,8 @@ class LlamaSession:
         self._last = state = TurnState(
             self._turn, prepared, self._proc, self._parser, self._queue, self.stats,
             self.spec, self._probe, self._ctx,
-            max_tokens=self.spec.params.max_tokens if self._ctrl_c_stops else 0)
+            max_tokens=self.spec.params.max_tokens if self._ctrl_c_stops else 0,
+            counts_in_log=self._counts_in_log)
         self._current = turn = run_turn(self, state)
         try:
             async for event in turn:

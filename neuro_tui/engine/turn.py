@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from neuro_tui.engine.events import AnswerText, Exchange, SessionError, SessionState
-from neuro_tui.engine.loglines import ErrorLine
+from neuro_tui.engine.loglines import ErrorLine, generated_tokens
 from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.protocol import (
     AnswerBytes,
@@ -43,6 +43,7 @@ QUIET_CONFIRM_S = 0.3
 ESCAPE_WAIT_S = 0.25  # longest a held escape sequence delays the text after it
 CURSOR_REPLY = b"\x1b[1;1R"
 SAMPLE_EVERY_S = 0.25
+LOG_COUNT_WAIT_S = 1.0  # longest the end of a turn waits for the chat CLI's count line
 _PIECES = re.compile(r"\s*\S+")
 
 
@@ -74,6 +75,7 @@ class TurnState:
     probe: ProcessProbe
     context: ContextTracker
     max_tokens: int = 0  # the session stops the answer here by Ctrl+C (0: llama-cli does)
+    counts_in_log: bool = False  # llama-cli logs the turn's exact counts (args.count_args)
     parts: list[str] = field(default_factory=list)  # the answer's text so far
     shown: int = 0  # words of the answer shown so far (the max-tokens cap)
     errors: list[str] = field(default_factory=list)
@@ -85,6 +87,7 @@ class TurnState:
     clock: TurnClock | None = None  # set when the message is written
     cpu_seen: float | None = None  # llama-cli's CPU seconds when last checked (hang rule)
     last_byte_at: float = 0.0
+    log_offset: int = 0  # size of llama-cli's log when the message was sent
 
     @property
     def answer(self) -> str:
@@ -130,6 +133,7 @@ async def run_turn(host: TurnHost, st: TurnState):
     prepared = st.prepared
     st.clock = clock = TurnClock(st.number, stats, estimate_tokens(prepared.text))
     warning = st.context.add(estimate_tokens(prepared.text) + TEMPLATE_TOKENS_PER_TURN)
+    st.log_offset = _log_size(proc)
     parser.sent(prepared.lines)
     stats.state = SessionState.PREFILL
     await proc.write(prepared.payload)
@@ -217,7 +221,13 @@ async def run_turn(host: TurnHost, st: TurnState):
             st.interrupt()
     if st.interrupting and st.stop_reason == "eos":
         st.stop_reason = "interrupted"
-    if 0 < spec.params.max_tokens <= clock.reads:
+    counted = await _logged_count(st)
+    if counted is not None:  # what llama-cli says, not what the pty reads suggest
+        clock.reads = stats.tokens = counted
+        stats.tokens_exact = True
+        if 0 < spec.params.max_tokens <= counted and st.stop_reason == "eos":
+            st.stop_reason = "max_tokens"  # the chat CLI's own per-turn -n cut it
+    elif 0 < spec.params.max_tokens <= clock.reads:
         if st.stop_reason == "eos":
             st.stop_reason = "max_tokens"  # the new protocol's own per-turn -n cut it
         clock.reads = stats.tokens = spec.params.max_tokens  # what the answer holds
@@ -241,6 +251,32 @@ def _still_working(st: TurnState) -> bool:
     silent_for = time.monotonic() - st.last_byte_at
     busy = cpu is not None and st.cpu_seen is not None and cpu - st.cpu_seen > 0.5
     return busy and silent_for < 10 * st.spec.hang_timeout_s
+
+
+def _log_size(proc: PtyProcess) -> int:
+    try:
+        return proc.log_path.stat().st_size
+    except (OSError, AttributeError):
+        return 0
+
+
+async def _logged_count(st: TurnState) -> int | None:
+    """Tokens this turn generated, from llama-cli's log (the chat CLI at -lv 3; its log
+    thread may write the line just after the answer's end). None: it did not say."""
+    if not (st.counts_in_log and st.done) or st.interrupting:
+        return None
+    deadline = time.monotonic() + LOG_COUNT_WAIT_S
+    while True:
+        try:
+            with open(st.proc.log_path, "rb") as log:
+                log.seek(st.log_offset)
+                lines = log.read().decode("utf-8", "replace").splitlines()
+        except (OSError, TypeError):
+            return None
+        found = generated_tokens(lines)
+        if found is not None or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.02)
 
 
 def _count(events: list) -> int:

@@ -11,6 +11,9 @@ Flavor: FAKE_FLAVOR=old|bitnet|new (default old). Behaviour, all optional (env):
                  FAKE_CRASH_LOG: JSON list of lines written to stderr just before)
   FAKE_HANG_AFTER=N: stop writing (but stay alive) after N answer tokens
   FAKE_SIGINT_EXITS=1: Ctrl+C always quits, as when it lands just after an answer ended
+  FAKE_BURST=1: a turn's tokens in one write (a loaded machine's pty delivers them so)
+New flavor with `-lv 3`: the server's per-turn `slot print_timing` lines go to stderr (as
+0.3.36 writes them: exact counts of the prompt read and the tokens generated).
 Flags are llama-cli's (-m, -cnv, -sys, -p, -n, -c, --color [on|off], ...); stderr gets logs
 and, at exit, perf lines. TAB makes old/bitnet ask for the cursor position (ESC[6n).
 """
@@ -34,7 +37,9 @@ HELP = {
            "-cnv,  --conversation\n",
     "bitnet": "-m,    --model FNAME\n-co,   --color      colorise output\n-cnv,  --conversation\n",
     "new": "-m,    --model FNAME\n-co,   --color [on|off|auto]\n-sys,  --system-prompt\n"
-           "--show-timings, --no-show-timings\n",
+           "--show-timings, --no-show-timings\n"
+           "-lv,   --verbosity, --log-verbosity N   Set the verbosity threshold.\n"
+           "--log-colors [on|off|auto]              Set colored logging\n",
 }
 
 
@@ -44,7 +49,8 @@ def w(data: bytes, fd: int = OUT) -> None:
 
 
 def parse(argv: list[str]) -> dict:
-    opts = {"color": False, "n": -1, "sys": "", "model": "", "cnv": False, "ctx": 4096}
+    opts = {"color": False, "n": -1, "sys": "", "model": "", "cnv": False, "ctx": 4096,
+            "lv": 1}
     it = iter(range(len(argv)))
     for i in it:
         a = argv[i]
@@ -66,9 +72,10 @@ def parse(argv: list[str]) -> dict:
             with open(nxt, encoding="utf-8") as handle:
                 opts["sys"] = handle.read()
             next(it)
-        elif a in ("-m", "-n", "-sys", "-p", "-c"):
-            key = {"-m": "model", "-n": "n", "-sys": "sys", "-p": "sys", "-c": "ctx"}[a]
-            opts[key] = int(nxt) if key in ("n", "ctx") else nxt
+        elif a in ("-m", "-n", "-sys", "-p", "-c", "-lv"):
+            key = {"-m": "model", "-n": "n", "-sys": "sys", "-p": "sys", "-c": "ctx",
+                   "-lv": "lv"}[a]
+            opts[key] = int(nxt) if key in ("n", "ctx", "lv") else nxt
             next(it)
     return opts
 
@@ -188,7 +195,7 @@ class Fake:
         crash = int(ENV("FAKE_CRASH_AFTER", "-1")) if crash_turn in (0, self.turn) else -1
         hang = int(ENV("FAKE_HANG_AFTER", "-1"))
         limit = self.o["n"] if self.o["n"] > 0 else None
-        count, cut = 0, False
+        count, cut, burst = 0, False, []
         for token in self.tokens(message):
             if self.stop:
                 break
@@ -202,11 +209,28 @@ class Fake:
             if limit is not None and (count if FLAVOR == "new" else self.generated) >= limit:
                 cut = True
                 break
-            w(token)
+            if ENV("FAKE_BURST"):
+                burst.append(token)
+            else:
+                w(token)
             count += 1
             self.generated += 1
             time.sleep(delay)
+        w(b"".join(burst))
+        self.log_turn(len(message) // 4 + 1, count + (0 if self.stop or cut else 1))
         self.end_turn(eos=not (self.stop or cut))
+
+    def log_turn(self, prompt: int, generated: int) -> None:
+        """0.3.36's server at -lv 3: the turn's exact counts (EOS is a generated token)."""
+        if FLAVOR != "new" or self.o["lv"] < 3:
+            return
+        task = self.turn * 11
+        w(f"0.00.371.748 I slot print_timing: id  0 | task {task} | prompt eval time =     "
+          f"101.55 ms / {prompt:5d} tokens (    3.76 ms per token,   265.88 tokens per second)\n"
+          f"0.00.371.770 I slot print_timing: id  0 | task {task} |        eval time =      "
+          f"60.85 ms / {generated:5d} tokens (    6.76 ms per token,   147.90 tokens per second)\n"
+          f"0.00.371.883 I slot      release: id  0 | task {task} | stop processing: "
+          f"n_tokens = {prompt + generated}, truncated = 0\n".encode(), ERR)
 
     def end_turn(self, eos: bool) -> None:
         if FLAVOR == "new":
