@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from neuro_tui.app import grounding_marks, long_chat, turn_notes
+from neuro_tui.app.answer_stream import AnswerStreamed, forward
 from neuro_tui.app.chat_input import ChatInput
 from neuro_tui.app.jobs import Jobs
 from neuro_tui.app.markdown_log import MarkdownLog
@@ -74,23 +75,7 @@ class ChatScreen(Screen):
 
         event: ev.ChatEvent
 
-    class AnswerStreamed(Message):
-        """Answer text of `turn`; fragments arriving before the screen handles it are added
-        to it (`extend`), so a fast model costs one message per frame, not per token."""
-
-        def __init__(self, turn: int, text: str) -> None:
-            super().__init__()
-            self.turn, self.parts, self.consumed = turn, [text], False
-
-        def extend(self, text: str) -> bool:
-            if self.consumed:
-                return False
-            self.parts.append(text)
-            return True
-
-        def take(self) -> str:
-            self.consumed = True
-            return "".join(self.parts)
+    AnswerStreamed = AnswerStreamed  # answer text, coalesced per frame (answer_stream.py)
 
     transcript: reactive[Transcript] = reactive(Transcript, init=False)
     selected_turn: reactive[int | None] = reactive(None, init=False)
@@ -161,23 +146,14 @@ class ChatScreen(Screen):
     # -- the service's events ---------------------------------------------------------
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def consume(self) -> None:
-        streamed: ChatScreen.AnswerStreamed | None = None
-        async for event in self.service.run():
-            if isinstance(event, ev.AnswerDelta):
-                if streamed is None or streamed.turn != event.turn \
-                        or not streamed.extend(event.text):
-                    streamed = ChatScreen.AnswerStreamed(event.turn, event.text)
-                    self.post_message(streamed)
-            else:
-                streamed = None
-                self.post_message(ChatScreen.EngineEvent(event))
+        await forward(self.service.run(), self.post_message, ChatScreen.EngineEvent)
 
     def on_worker_state_changed(self, event) -> None:
         if event.worker.group == "chat" and event.worker.error is not None:
             self.problem = f"the chat stopped: {event.worker.error!r} (Ctrl+Q, then --resume)"
             self.view.note(self.problem, "bold red")
 
-    def on_chat_screen_answer_streamed(self, message: AnswerStreamed) -> None:
+    def on_answer_streamed(self, message: AnswerStreamed) -> None:
         text = message.take()
         self.set_reactive(ChatScreen.transcript, self.service.transcript)  # no watchers
         self.view.stream(message.turn, text)
@@ -206,7 +182,11 @@ class ChatScreen(Screen):
             case ev.TurnQueued() if event.turn not in self._shown:
                 self._show_queued(event.turn, event.question, event.waiting)
             case ev.MessageRefused():
-                self._refused(event)
+                view.note(f"(not sent: {event.message})", "bold yellow")
+                if event.reason == "too_long" and event.text:
+                    from neuro_tui.app.paste_offer import offer_to_index
+
+                    offer_to_index(self, event)
             case ev.TurnStatusChanged():
                 self.engine, self.selected_turn = event.status.value, event.turn
                 if event.status is ev.TurnStatus.PREFILL:  # the prompt was just sent
@@ -238,22 +218,6 @@ class ChatScreen(Screen):
                 for line in event.log_tail[-5:]:
                     view.note(f"  {line}", "red")
         self._show_engine()
-
-    def _refused(self, event: ev.MessageRefused) -> None:
-        """Nothing was sent; the chat goes on. A paste too long for the context can be
-        added to the local index instead, and then asked about with citations."""
-        self.view.note(f"(not sent: {event.message})", "bold yellow")
-        if event.reason == "too_long" and event.text:
-            from neuro_tui.app.paste_offer import PasteOffer
-
-            def chosen(add: bool | None) -> None:
-                if add:
-                    self.query_one(Jobs).index_paste(event.text, self.config)
-                else:  # nothing lost: the text is back in the input, to shorten it
-                    self.query_one(ChatInput).load_text(event.text)
-
-            self.app.push_screen(PasteOffer(event.tokens, event.ctx_size, len(event.text)),
-                                 chosen)
 
     # -- the engine's figures -----------------------------------------------------------
     def _sample(self) -> None:
@@ -303,17 +267,6 @@ class ChatScreen(Screen):
 
     def on_markdown_log_turn_clicked(self, message: MarkdownLog.TurnClicked) -> None:
         self.selected_turn = message.turn
-
-    def on_sources_pane_source_opened(self, message: SourcesPane.SourceOpened) -> None:
-        self.open_source(message.source)
-
-    def open_source(self, source) -> None:
-        from neuro_tui.app.source_viewer import SourceViewer
-        from neuro_tui.retrieval.query import highlight_terms
-
-        turn = self.transcript.at(self.selected_turn or 0)
-        self.app.push_screen(SourceViewer(source,
-                                          highlight_terms(turn.question if turn else "")))
 
     def on_jobs_progressed(self, message: Jobs.Progressed) -> None:
         from neuro_tui.app.model_screen import ModelScreen
@@ -400,23 +353,7 @@ class ChatScreen(Screen):
                     else "web search off", severity="warning" if self.web else "information")
 
     def action_grounding(self) -> None:
-        """The marks of the selected answer (else the last one), listed with the words
-        that matched; Enter opens the cited source."""
-        from neuro_tui.app.grounding_screen import GroundingScreen
-
-        number = self.selected_turn if self.selected_turn in self.marks else max(
-            self.marks, default=None)
-        if number is None:
-            self.notify("no finished answer with sources or citations to check")
-            return
-        self.selected_turn = number
-        turn = self.transcript.at(number)
-
-        def chosen(source_number: int | None) -> None:
-            if source_number is not None and (source := turn.source(source_number)):
-                self.open_source(source)
-
-        self.app.push_screen(GroundingScreen(turn, self.marks[number]), chosen)
+        self.query_one(SourcesPane).list_marks()
 
     def action_edit_last(self) -> None:
         if (last := self.service.transcript.last) is not None:

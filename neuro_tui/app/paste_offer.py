@@ -69,3 +69,19 @@ def index_text(text: str, config, report) -> tuple[bool, str]:
         config.set("storage", storage, "pasted text")
     return True, (f"added the pasted text to the local index ({result.passages} passages, "
                   f"{path.name}): ask about it")
+
+
+def offer_to_index(screen, event) -> None:
+    """After a MessageRefused(too_long): nothing was sent, the chat goes on. The paste can
+    be added to the local index instead (and then asked about with citations), or go back
+    into the input to be shortened: nothing is lost."""
+    from neuro_tui.app.chat_input import ChatInput
+    from neuro_tui.app.jobs import Jobs
+
+    def chosen(add: bool | None) -> None:
+        if add:
+            screen.query_one(Jobs).index_paste(event.text, screen.config)
+        else:
+            screen.query_one(ChatInput).load_text(event.text)
+
+    screen.app.push_screen(PasteOffer(event.tokens, event.ctx_size, len(event.text)), chosen)

@@ -70,10 +70,6 @@ class SourcesPane(OptionList):
     class SourceSelected(Message):
         source: Source
 
-    @dataclass
-    class SourceOpened(Message):
-        source: Source
-
     transcript: reactive[Transcript] = reactive(Transcript, init=False)
     selected_turn: reactive[int | None] = reactive(None, init=False)
     web: reactive[bool] = reactive(False, init=False)
@@ -142,7 +138,35 @@ class SourcesPane(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if self.current is not None:
-            self.post_message(SourcesPane.SourceOpened(self.current))
+            self.open_source(self.current)
+
+    def open_source(self, source: Source) -> None:
+        """The viewer, with the selected turn's question terms highlighted."""
+        from neuro_tui.app.source_viewer import SourceViewer
+        from neuro_tui.retrieval.query import highlight_terms
+
+        turn = self.transcript.at(self.selected_turn or 0)
+        self.app.push_screen(SourceViewer(source,
+                                          highlight_terms(turn.question if turn else "")))
+
+    def list_marks(self) -> None:
+        """Ctrl+L: the grounding marks of the selected answer (else the last checked one);
+        Enter on one opens the source it cites."""
+        from neuro_tui.app.grounding_screen import GroundingScreen
+
+        number = self.selected_turn if self.selected_turn in self.marks else max(
+            self.marks, default=None)
+        if number is None:
+            self.app.notify("no finished answer with sources or citations to check")
+            return
+        self.screen.selected_turn = number  # the screen owns the selection; it binds ours
+        turn = self.transcript.at(number)
+
+        def chosen(source_number: int | None) -> None:
+            if source_number is not None and (source := turn.source(source_number)):
+                self.open_source(source)
+
+        self.app.push_screen(GroundingScreen(turn, self.marks[number]), chosen)
 
     def action_copy_citation(self) -> None:
         if (src := self.current) is not None:
