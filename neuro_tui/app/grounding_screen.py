@@ -32,6 +32,16 @@ def rows(grounding: Grounding) -> list[tuple[Text, int | None]]:
             t.append(f"\n  {citation_detail(citation, sentence.text)}", style="italic")
             known = citation.verdict != "no_source"
             out.append((t, citation.number if known else None))
+    for sentence in grounding.unattributed:  # small models quote without citing
+        if (best := sentence.suggested) is None:
+            continue
+        t = Text()
+        t.append(f"- no [n]; closest source [{best.number}] ({WORDS[best.verdict]})",
+                 style="italic")
+        t.append("\n  ")
+        t.append(sentence.text)
+        t.append(f"\n  {citation_detail(best, sentence.text)}", style="italic")
+        out.append((t, best.number))
     return out
 
 
@@ -60,7 +70,8 @@ class GroundingScreen(ModalScreen[int | None]):
             if listed:
                 yield OptionList(*[Option(label) for label, _ in listed], id="marks")
             else:
-                yield Static(Text("This answer cites no source with [n]."), id="marks-none")
+                yield Static(Text("This answer cites no source with [n], and no sentence "
+                                  "matches one."), id="marks-none")
             yield Static(Text(LIMITS), id="marks-limits")
         yield Footer()
 

@@ -34,8 +34,8 @@ def source_label(src: Source, mark=None) -> Text:
     if src.score is not None:
         t.append(f"  {src.score:.2f}", style="dim")
     if mark is not None:
-        t.append(f"\n    {GLYPH.get(mark.verdict, '-')} {WORDS[mark.verdict]}",
-                 style=STYLE[mark.verdict])
+        glyph = f"{GLYPH[mark.verdict]} " if mark.verdict in GLYPH else ""
+        t.append(f"\n    {glyph}{WORDS[mark.verdict]}", style=STYLE[mark.verdict])
         if mark.cited:
             counts = [(n, GLYPH[v]) for n, v in ((mark.supported, "supported"),
                       (mark.weak, "weak"), (mark.not_found, "not_found")) if n]

@@ -66,7 +66,10 @@ async def test_an_answer_without_citations_dims_its_sources(make_app, fake):
                    for i in range(pane.option_count))
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, GroundingScreen))
-        assert app.screen.query("#marks-none")
+        marks = app.screen.query_one("#marks")  # uncited, but it matches source 1
+        row = marks.get_option_at_index(0).prompt.plain
+        assert row.startswith("- no [n]; closest source [1] (supported)")
+        assert "matched: paris, capital, france" in row
 
 
 async def test_deleted_source_file_is_said_and_its_indexed_text_shown(make_app, fake, tmp_path):
