@@ -144,6 +144,7 @@ class Printer:
     def __init__(self, timing_json: str | None) -> None:
         self.timing_json = timing_json
         self.failure: NeuroError | None = None
+        self.ready = False  # before the first EngineReady a failure is raised: main says it
 
     def show(self, event) -> None:
         out = sys.stdout
@@ -161,6 +162,7 @@ class Printer:
                 with open(self.timing_json, "a", encoding="utf-8") as handle:
                     handle.write(json.dumps(event.stats) + "\n")
         elif isinstance(event, ev.EngineReady):
+            self.ready = True
             for note in event.warnings:
                 say(f"warning: {note}")
             if event.notice:
@@ -169,7 +171,8 @@ class Printer:
             say(f"warning: context {event.ctx_used}/{event.ctx_size} tokens used; "
                 "older turns will be forgotten")
         elif isinstance(event, ev.EngineFailed):
-            say(f"error: {event.message}")
+            if self.ready:
+                say(f"error: {event.message}")
             for line in event.log_tail[-5:]:
                 say(f"  log: {line}")
             self.failure = event.error if isinstance(event.error, NeuroError) else (
