@@ -71,6 +71,8 @@ def retrieve(question: str, config, web: bool, spec=None):
         return question, [], [], None
     notes: list[str] = []
     tuning = None
+    if getattr(spec, "endpoint", None) is not None:  # the server engine: no llama-cli to
+        spec = None  # measure or tokenize with (its binary is a URL); sizes are estimated
     if spec is not None and getattr(spec, "binary", None) and getattr(spec, "model", None):
         threads, batch = int(config.threads), int(config.threads_batch)
         measure = bool(config.auto_tune) and tune.cached(spec.binary, spec.model, threads,

@@ -27,10 +27,10 @@ def srv():
         yield server
 
 
-def service_for(url: str, **flags) -> ChatService:
+def service_for(url: str, retrieval: bool = False, **flags) -> ChatService:
     config = config_mod.load({"engine": "server", "engine_url": url, "max_tokens": 64,
                               "threads": 1, **flags}, environ={})
-    return ChatService(config, retriever=False)
+    return ChatService(config, retriever=None if retrieval else False)  # None: the default
 
 
 async def ask(service, text):
@@ -190,5 +190,33 @@ async def test_context_overflow_restarts_with_the_policy_recap_as_a_new_message_
         messages = srv.chat_requests[-1]["body"]["messages"]
         assert [m["role"] for m in messages] == ["system", "user"]  # a fresh list...
         assert "What is the capital of France?" in messages[0]["content"]  # ...with the recap
+    finally:
+        await service.close()
+
+
+async def test_cited_turn_on_the_server_engine(srv, tmp_path, monkeypatch):
+    """Retrieval and citations work unchanged on the server engine (a real Tantivy index);
+    the server's spec is not a llama-cli: no tuning run, no llama-tokenize beside a URL."""
+    from neuro_tui.retrieval.indexer import index_paths
+
+    doc = tmp_path / "docs" / "zebra.md"
+    doc.parent.mkdir()
+    doc.write_text("# Zebra protocol\n\nThe zebra protocol uses port 7777 for its beacons.\n")
+    storage = tmp_path / "index"
+    index_paths(storage, [doc.parent], recursive=True)
+    service = service_for(srv.url, retrieval=True, storage=str(storage))
+    from neuro_tui.engine import tune
+
+    def no_measuring(*args, **kwargs):
+        raise AssertionError(f"tried to measure a llama-cli at {args[0]}")
+    monkeypatch.setattr(tune, "calibrate", no_measuring)
+    try:
+        events = await ask(service, "Which port does the zebra protocol use?")
+        found = of(events, ev.SourcesFound)
+        assert found and found[0].sources and found[0].sources[0].path.endswith("zebra.md")
+        assert not [n for n in of(events, ev.Notice) if n.level == "error"], of(events, ev.Notice)
+        sent = srv.chat_requests[-1]["body"]["messages"][-1]["content"]
+        assert "port 7777" in sent and sent.endswith("Which port does the zebra protocol use?")
+        assert of(events, ev.TurnEnded)[0].status is TurnStatus.DONE
     finally:
         await service.close()
