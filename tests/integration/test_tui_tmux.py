@@ -106,3 +106,58 @@ def test_ask_see_timing_stop_and_follow_up(app_pane, isolated_dirs):
     turns = saved.transcript.turns
     assert turns[0].question == "What is the capital of France?" and len(turns) == 3
     assert turns[1].stop_reason == "interrupted"
+
+
+def test_prefill_countdown_escape_marks_and_a_deleted_source(smollm2, llama_cli_old,
+                                                             isolated_dirs, tmp_path):
+    """#13/#14 on the real llama-cli 0.3.16 + SmolLM2 and a real index: the status line
+    counts down while llama-cli reads the sources, Esc stops that read and the next
+    question is answered, the finished answer gets its citations line, and a source whose
+    file was deleted after indexing says so in the viewer (its indexed text shown)."""
+    if not shutil.which("tmux"):
+        pytest.skip("tmux not installed")
+    notes = tmp_path / "zebra-notes.md"
+    notes.write_text("# Zebra care notes\n\nZebras at the Lakeside farm are fed hay twice a "
+                     "day. The zebra paddock is cleaned every Tuesday by the keeper.\n")
+    storage = tmp_path / "index"
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run([str(VENV_BIN / "neuro-tui"), "index", str(repo / "docs"), str(notes),
+                    "--storage", str(storage)], check=True, capture_output=True)
+    notes.unlink()
+    name = f"neuro-tui-prefill-{os.getpid()}"
+    env = {k: os.environ[k] for k in ("NEURO_TUI_CONFIG_DIR", "NEURO_TUI_DATA_DIR",
+                                      "NEURO_TUI_RUNTIME_DIR")}
+    env |= {"NEURO_TUI_SEED": "7", "NEURO_TUI_THREADS": "1", "NEURO_TUI_MAX_TOKENS": "60",
+            "NEURO_TUI_PREFILL_SECONDS": "10", "TERM": "xterm-256color"}
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    tmux("new-session", "-d", "-s", name, "-x", "140", "-y", "40",
+         f"env {exports} {VENV_BIN / 'neuro-tui'} --model {shlex.quote(str(smollm2))} "
+         f"--cli {shlex.quote(str(llama_cli_old))} --storage {shlex.quote(str(storage))}")
+    pane = Pane(name)
+    try:
+        pane.wait(r"\bready\b", timeout=120)
+        pane.type("How does the prefill budget size the sources in the benchmarks?")
+        pane.keys("Enter")
+        left = pane.wait(r"reading sources: (\d+) tokens, ~([\d.]+) s left · Esc stops", 90)
+        assert int(left.group(1)) > 50
+        pane.keys("Escape")
+        pane.wait(r"stopped · ", timeout=60)
+        assert "reading sources" not in pane.screen()
+
+        pane.type("How often are the zebras at the Lakeside farm fed?")
+        pane.keys("Enter")
+        pane.wait(r"› How often are the zebras", timeout=10)
+        pane.wait(r"citations: .*", timeout=120)  # the answer ended and was checked
+        pane.wait(r" ready  local sources", timeout=30)
+        pane.keys("Tab")
+        for _ in range(8):  # find the deleted file among the sources
+            pane.keys("Enter")
+            time.sleep(0.5)
+            if "zebra-notes.md no longer exists" in pane.screen():
+                break
+            pane.keys("Escape", "j")
+        screen = pane.screen()
+        assert "zebra-notes.md no longer exists (deleted or moved after indexing)" in screen
+        assert "fed hay twice a day" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
