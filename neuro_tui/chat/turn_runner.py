@@ -75,6 +75,9 @@ async def run_turn(service, number: int):
         yield ev.Notice(f"{engine_name(session)} restarted with a shorter recap to make room",
                         "info", number)
     yield ev.TurnStatusChanged(number, TurnStatus.PREFILL)
+    warmed = getattr(session, "warm_prefix", None)  # chat/prefill.py warmed other sources:
+    if warmed is not None and not prompt.startswith(warmed):  # do not wait for that warm
+        await session.cancel_warm()
     cleaner = StreamCleaner()
     stop_reason, turn_stats, error, down, partial, answered = "eos", None, None, None, False, False
     try:

@@ -177,6 +177,12 @@ class ServerSession:
     def last_warm(self) -> dict | None:
         return self._warmer.last
 
+    @property
+    def warm_prefix(self) -> str | None:
+        """The prefix of the running or last warm (ask() with another prefix gains nothing
+        from it: the core cancels it then)."""
+        return self._warmer.prefix
+
     # -- turns ---------------------------------------------------------------------------
     def messages(self, text: str) -> list[dict[str, str]]:
         """The whole conversation as the server reads it: system, earlier turns, `text`."""
