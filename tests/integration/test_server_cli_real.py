@@ -98,3 +98,37 @@ def test_chat_plain_multi_turn_exact_counts_against_the_server(server_url, tmp_p
         assert row["prompt_tokens"] == prompt_tokens(server_url, messages), (turn.number, row)
         messages.append({"role": "assistant", "content": turn.answer})
     assert rows[2]["prompt_tokens"] > rows[1]["prompt_tokens"] > rows[0]["prompt_tokens"]
+
+
+async def test_prefill_while_typing_on_the_real_server(server_url, tmp_path):
+    """chat/prefill.py on llama-server: after the warm, the cited turn reads only about its
+    question's tokens (the server's own prompt_n), not the sources again."""
+    from neuro_tui import config as config_mod
+    from neuro_tui.chat.prefill import prefill
+    from neuro_tui.chat.service import ChatService
+    from neuro_tui.retrieval.indexer import index_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "zebra.md").write_text("# Zebra protocol\n\n" + " ".join(
+        f"The zebra protocol sends beacon {n} on port 7777 every {n} seconds." for n in
+        range(1, 25)) + "\n")
+    index_paths(tmp_path / "index", [docs], recursive=True)
+    config = config_mod.load({"engine": "server", "engine_url": server_url, "max_tokens": 8,
+                              "storage": str(tmp_path / "index"), "seed": 1}, environ={})
+    service = ChatService(config)
+    question = "Which port does the zebra protocol use?"
+    try:
+        [e async for e in service.run(until_idle=True)]
+        assert await prefill(service, question)
+        await service.session._warmer.wait()
+        warmed = service.session.last_warm
+        assert warmed and warmed["prompt_n"] > 60, warmed  # the sources were read then
+        [e async for e in service.ask(question)]
+        timings, turn = service.session.last_timings, service.transcript.last
+        assert turn.sources and turn.stats["prompt_tokens"] > 60
+        assert timings["prompt_n"] * 4 < turn.stats["prompt_tokens"], timings  # the tail only
+        print(f"warm read {warmed['prompt_n']}, turn read {timings['prompt_n']} of "
+              f"{turn.stats['prompt_tokens']} prompt tokens")
+    finally:
+        await service.close()
