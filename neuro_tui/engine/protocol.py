@@ -14,6 +14,18 @@ Nothing is held without bound: an escape sequence that has not ended after
 MAX_ESCAPE_BYTES bytes or MAX_ESCAPE_READS reads (or when the session calls `release()`
 after a quiet spell) was not one; its ESC is dropped and the rest is text. Held reads still
 count as tokens (AnswerBytes), so max-tokens stops an answer the parser is still holding.
+
+Escapes and the one cleaning policy (neuro_tui/textsafe.py): framing needs the parser to SEE
+`ESC[0m` (end of the echo), bold green (the old protocols' prompt), `ESC[6n` (a cursor query
+to answer) and the chat CLI's `ESC[35m` before its speeds line, and to hold a possible
+marker split across reads. It does not need to REMOVE anything else, but today it does (the
+session promises clean AnswerText to direct users: bench/, tune_trial, the engine tests),
+with its own rules: a complete sequence is dropped, an unterminated one loses only its ESC
+(`a ESC]0;t b ESC[31mc` gives "a]0;t bc"; textsafe alone gives "ac"), C0/C1 controls go,
+every CR goes. Nothing escapes and no text after is lost either way (tests/hostile_text.py).
+One policy = pass non-framing sequences and controls through as Text (bounded as above),
+match `\n ESC[35m \n[ Prompt:` as one marker, and make the engine contract "raw text,
+ChatService cleans once" (the engine-level fault tests then assert on cleaned text).
 """
 
 from __future__ import annotations
