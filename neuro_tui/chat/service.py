@@ -227,52 +227,50 @@ class ChatService:
             turns = getattr(self.policy, "recap_turns", turns)  # the ones it really holds
         on_model = self.store.set_model if self.store is not None else None
         starting = self.engine.start(self.config, recap, config is not None, turns, on_model)
-        async for event in self._pump(starting):
-            if isinstance(event, ev.EngineReady):
-                self._state = "ready"
-            elif isinstance(event, ev.EngineFailed):
-                self._state = "failed"
-            if event is not None:
-                self._post(event)
-            while self._outbox:
-                yield self._outbox.popleft()
+        async for event in self._pump(starting, self._engine_state):
+            yield event
+
+    def _engine_state(self, event: ev.ChatEvent) -> None:
+        if isinstance(event, ev.EngineReady):
+            self._state = "ready"
+        elif isinstance(event, ev.EngineFailed):
+            self._state = "failed"
 
     async def _turn(self, number: int):
         self._running, self._stop_requested, self._state = number, False, "answering"
         try:
             async for event in self._pump(run_turn(self, number)):
-                if event is not None:
-                    self._post(event)
-                while self._outbox:
-                    yield self._outbox.popleft()
+                yield event
         finally:
             self._running = None
             if self._state == "answering":
                 self._state = "ready"
 
-    async def _pump(self, source):
-        """`source`'s events, and None each time submit() posts while `source` waits (a
-        load, a prefill): the caller yields the outbox then, not when `source` goes on."""
+    async def _pump(self, source, seen: Callable[[Any], None] | None = None):
+        """Post `source`'s events (`seen` first) and yield the outbox: at once also when
+        submit() posts while `source` waits (a load, a prefill), not when it goes on."""
         step = None
         try:
             while True:
+                while self._outbox:
+                    yield self._outbox.popleft()
                 step = step or asyncio.ensure_future(_next(source))
-                if not self._outbox:  # else the caller yields it first
-                    self._wake.clear()
-                    wake = asyncio.ensure_future(self._wake.wait())
-                    try:
-                        await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        wake.cancel()
+                self._wake.clear()
+                wake = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    wake.cancel()
                 if not step.done():
-                    yield None
-                    continue
+                    continue  # submit() posted: yield it now
                 done, step = step, None
                 try:
                     event = done.result()
                 except StopAsyncIteration:
                     return
-                yield event
+                if seen is not None:
+                    seen(event)
+                self._post(event)
         finally:
             if step is not None:  # the consumer left while `source` was waiting
                 step.cancel()
