@@ -196,8 +196,7 @@ class ChatScreen(Screen):
                 self.selected_turn = event.turn
                 if event.plan:
                     self._plans[event.turn] = event.plan
-                for note in event.notes:
-                    self.notify(note, severity="warning")
+                # its notes come again as Notice events (chat/turn_runner.py): toasted there
             case ev.ContextFilling():
                 self.notify(f"context {event.ctx_used}/{event.ctx_size}: older turns will be "
                             "dropped", severity="warning")
