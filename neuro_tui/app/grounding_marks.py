@@ -30,7 +30,6 @@ STYLE = {SUPPORTED: "bold green", WEAK: "bold yellow", NOT_FOUND: "bold red",
 WORDS = {SUPPORTED: "supported", WEAK: "weak", NOT_FOUND: "not found",
          NO_SOURCE: "not a source", "uncited": "not cited"}
 MARKER = re.compile(r"(?<!\w)\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")  # as grounding.py reads
-MARKS = re.compile(r"(?<=\])[✓≈?!]+")
 LIMITS = ("word overlap only: it cannot see negation or words combined differently than in "
           "the source. A pointer to check, not a proof.")
 
@@ -48,15 +47,16 @@ def ground_turn(turn: Turn | None) -> Grounding | None:
 
 def marked_answer(answer: str, grounding: Grounding) -> str:
     """The answer with each marker followed by its glyphs: "France [1]✓." (only in the
-    sentences grounding scored, so `x[1]` in code stays as it is)."""
+    sentences grounding scored, so `x[1]` in code stays as it is). The glyphs are
+    backslash-escaped Markdown, so they never join the model's text into new syntax."""
     inserts: list[tuple[int, str]] = []
     for sentence in grounding.sentences:
         verdicts = {c.number: c.verdict for c in sentence.citations}
         for match in MARKER.finditer(answer, sentence.start, sentence.end):
             numbers = [int(n) for n in re.split(r"[,;]", match.group(1))]
             glyphs = "".join(GLYPH[verdicts[n]] for n in numbers if n in verdicts)
-            if glyphs:
-                inserts.append((match.end(), glyphs))
+            if glyphs:  # escaped: "[4]!" before "[text](url)" would be a Markdown image
+                inserts.append((match.end(), glyphs.replace("!", "\\!").replace("?", "\\?")))
     for at, glyphs in sorted(inserts, reverse=True):
         answer = answer[:at] + glyphs + answer[at:]
     return answer
