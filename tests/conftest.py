@@ -103,3 +103,13 @@ def smollm2() -> Path:
 def fake_llama_cli() -> Path:
     """The scripted llama-cli (tests/fakes/fake_llama_cli.py) as an executable path."""
     return FAKES / "fake-llama-cli"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_help_cache():
+    """engine/args caches each binary's `--help` by path (right for real binaries); the fake
+    is one path whose help follows FAKE_FLAVOR, so a test must not see another test's."""
+    from neuro_tui.engine import args
+
+    args._help_text.cache_clear()
+    yield
