@@ -187,6 +187,6 @@ def check_compatible(model_path: str | Path, flavor: Flavor | str) -> GGUFInfo:
         raise GGUFError(
             f"this model needs bitnet.cpp's llama-cli: {Path(model_path).name} has {what}, "
             f"which the upstream llama.cpp llama-cli ({Flavor(flavor).value} protocol) cannot "
-            "load; build microsoft/BitNet and set BITNET_CLI_PATH, or use an upstream model "
-            "such as smollm2")
+            "load; run `neuro-tui runtime install --flavor bitnet` (or set BITNET_CLI_PATH to "
+            "your own build), or use an upstream model such as smollm2")
     return info

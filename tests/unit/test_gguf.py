@@ -48,6 +48,8 @@ def test_upstream_runtime_refuses_bitnet_files(i2s, f32, flavor):
         gguf.check_compatible(i2s, flavor)
     with pytest.raises(gguf.GGUFError, match="needs bitnet.cpp's llama-cli"):
         gguf.check_compatible(f32, flavor)
+    with pytest.raises(gguf.GGUFError, match="neuro-tui runtime install --flavor bitnet"):
+        gguf.check_compatible(i2s, flavor)  # the fix is named: the one command
 
 
 def test_compatible_pairs_pass(i2s, smollm2):
