@@ -19,7 +19,7 @@ import pytest
 
 from tests.integration.test_server_cli_real import server_url  # noqa: F401 - fixture
 from tests.integration.test_server_real import llama_server_bin  # noqa: F401 - fixture
-from tests.integration.test_tui_tmux import VENV_BIN, Pane, tmux
+from tests.integration.test_tui_tmux import VENV_BIN, Pane, tmux, wait_for_finished_turns
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -66,21 +66,13 @@ def test_tui_on_the_server_engine(server_pane):
     pane.type("Thanks. Now name one city in Germany.")
     pane.keys("Enter")
     pane.wait(r"› Thanks\. Now name one city in Germany\.")
-    from neuro_tui.chat import store
-
-    def third_turn_ended() -> bool:  # read from the chat file the app writes as turns end
-        chats = store.list_chats()
-        turns = chats[0].transcript.turns if chats else ()
-        return len(turns) == 3 and turns[2].finished
-
-    end = time.monotonic() + 60
-    while not third_turn_ended():  # (a long answer scrolls earlier stats lines off screen)
-        assert time.monotonic() < end, pane.screen()
-        time.sleep(0.3)
+    wait_for_finished_turns(pane, 3, timeout=60)
     note = pane.wait(r"(~?)(\d+) tokens · ([\d.]+) tok/s · TTFT (\d+) ms", timeout=10)
     assert note.group(1) == "", note.group(0)  # the follow-up's counts are exact too
     pane.keys("C-q")
     time.sleep(1.5)
+
+    from neuro_tui.chat import store
 
     [saved] = store.list_chats()
     turns = saved.transcript.turns
