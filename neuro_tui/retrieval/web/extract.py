@@ -3,7 +3,8 @@
 trafilatura was measured at 52 s on an 8 MB page (20 s here on Node's api/all.html), and
 pure-Python extraction cannot be interrupted in a thread. Each page is extracted in its
 own process forked from a forkserver that has trafilatura preloaded (a fork costs a few
-ms); a page that overruns is killed and simply not cited.
+ms); a page that overruns is killed and simply not cited. Each child also watches the app's
+pid and exits when the app is gone, even after `kill -9` (retrieval/workers.die_with).
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ def _context():
     return _CONTEXT
 
 
-def _work(html: str, url: str, conn: Connection) -> None:
+def _work(html: str, url: str, conn: Connection, owner_pid: int) -> None:
     from neuro_tui.retrieval.loaders import html_to_markdown
+    from neuro_tui.retrieval.workers import die_with
+
+    die_with(owner_pid)  # our parent is the forkserver: watch the app itself
     from neuro_tui.textsafe import one_line, strip_controls
 
     try:
@@ -66,7 +70,8 @@ def extract_pages(pages: list[tuple[str, str]], timeout: float,
             while queue and len(running) < workers:
                 html, url = queue.pop(0)
                 receiver, sender = ctx.Pipe(duplex=False)
-                process = ctx.Process(target=_work, args=(html, url, sender), daemon=True)
+                process = ctx.Process(target=_work, args=(html, url, sender, os.getpid()),
+                                      daemon=True)
                 process.start()
                 sender.close()
                 running[receiver] = (url, process)
