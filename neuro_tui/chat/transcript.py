@@ -18,6 +18,7 @@ from neuro_tui.chat.events import (
     SourcesFound,
     TurnEnded,
     TurnQueued,
+    TurnsDropped,
     TurnStatus,
     TurnStatusChanged,
 )
@@ -51,6 +52,8 @@ class Transcript:
     model: str = ""
     created: float = 0.0
     problems: tuple[str, ...] = field(default=(), compare=False)  # what loading skipped
+    context_policy: str = ""  # the chat's own choice ("" = the config's), saved in its file
+    drops: tuple[TurnsDropped, ...] = ()  # where turns left the model's view, saved too
 
     # -- reading -------------------------------------------------------------------------
     def at(self, number: int) -> Turn | None:
@@ -73,6 +76,10 @@ class Transcript:
         """Turns not finished yet, oldest first (the running one, then the queue)."""
         return tuple(t for t in self.turns if not t.finished)
 
+    def drops_before(self, number: int) -> tuple[TurnsDropped, ...]:
+        """The dropped-turn marks to show just before turn `number` (a resumed chat)."""
+        return tuple(d for d in self.drops if drop_position(d) == number)
+
     @property
     def finished_turns(self) -> tuple[Turn, ...]:
         return tuple(t for t in self.turns if t.finished)
@@ -93,6 +100,8 @@ class Transcript:
             return self._update(event.turn, lambda t: replace(
                 t, status=event.status, stop_reason=event.stop_reason, stats=event.stats,
                 partial=event.partial, error=event.error))
+        if isinstance(event, TurnsDropped):
+            return replace(self, drops=self.drops + (event,))
         return self
 
     def with_meta(self, **changes: Any) -> Transcript:
@@ -106,3 +115,11 @@ class Transcript:
                 turns[i] = change(turns[i])
                 return replace(self, turns=tuple(turns))
         return self
+
+
+def drop_position(mark: TurnsDropped) -> int:
+    """The turn a mark sits before: the turn the policy restarted for, or (a resume) the
+    one after the newest turn the plan looked at."""
+    if mark.turn is not None:
+        return mark.turn
+    return max(mark.dropped + mark.summarised + mark.kept, default=0) + 1
