@@ -52,19 +52,23 @@ def recappable(turns: tuple[Turn, ...] | list[Turn]) -> list[Turn]:
     return [t for t in turns if t.finished and (t.answer or t.partial)]
 
 
-def plan(turns, budget_tokens: int, keep_first: bool, summarise: bool = False) -> KeepPlan:
+def plan(turns, budget_tokens: int, keep_first: bool, summarise: bool = False,
+         measure=None) -> KeepPlan:
     """The newest turns that fit `budget_tokens` (with `keep_first`, the first exchange
-    before them: truncate-middle), then, with `summarise`, the questions of older ones."""
+    before them: truncate-middle), then, with `summarise`, the questions of older ones.
+    `measure(turn) -> tokens`: the turn's real size as it is sent (the server engine's
+    message list, counted by the server); then no recap header is counted either."""
     turns = recappable(turns)
     if not turns:
         return KeepPlan()
-    used = cost(HEADER) + cost(FOOTER) + TEMPLATE_TOKENS_PER_TURN
+    used = 0 if measure else cost(HEADER) + cost(FOOTER) + TEMPLATE_TOKENS_PER_TURN
+    measure = measure or (lambda t: cost(block(t)))
     chosen: set[int] = set()
     first = turns[0] if keep_first and len(turns) > 1 else None
     newest = list(reversed(turns))  # the newest turn goes first, then the first exchange
     order = newest[:1] + ([first] if first else []) + [t for t in newest[1:] if t is not first]
     for turn in order:
-        need = cost(block(turn))
+        need = measure(turn)
         if used + need > budget_tokens:
             if turn is first:
                 continue
