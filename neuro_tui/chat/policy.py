@@ -91,19 +91,26 @@ def refusal(text: str, question: str, config, closed: bool = False) -> MessageRe
 class TurnPolicy:
     """stop | truncate-middle | rolling over one config (system prompt, answer room)."""
 
-    def __init__(self, name: str | None, config, prefill_tok_s: float | None = None) -> None:
-        """name None: follow `config.context_policy` as it changes (model screen, palette)."""
+    def __init__(self, name: str | None, config, prefill_tok_s: float | None = None, *,
+                 until_config_changes: bool = False) -> None:
+        """name None: follow `config.context_policy` as it changes (model screen, palette).
+        until_config_changes: `name` (a resumed chat's own) holds until the config's choice
+        changes (F10), then the config is followed."""
         chosen = name or _configured(config)
         if chosen not in POLICIES:
             raise UsageError(f"unknown context policy {chosen!r}: use one of "
                              + ", ".join(POLICIES), hint="[chat] context_policy")
         self._name, self.config = name, config
-        self.prefill_tok_s = prefill_tok_s or RESUME_TOK_S
+        self._seen = _configured(config) if until_config_changes and name else None
+        self.prefill_tok_s = prefill_tok_s  # fixed by the caller; else measured or RESUME_TOK_S
+        self.rate_used = (prefill_tok_s or RESUME_TOK_S, False)  # (tok/s, measured) last used
         self._pending: tuple = ()
         self.recap_turns = 0  # turns the last recap_plan holds (verbatim or as a question)
 
     @property
     def name(self) -> str:
+        if self._seen is not None and _configured(self.config) != self._seen:
+            self._name = self._seen = None  # the user chose another one: follow the config
         live = self._name or _configured(self.config)
         return live if live in POLICIES else "truncate-middle"
 
@@ -134,14 +141,18 @@ class TurnPolicy:
         return ContextDecision(recap=plan.recap,
                                events=self._said(plan, turn.number, "context"))
 
-    def recap_plan(self, transcript, config=None) -> keep_turns.KeepPlan:
+    def recap_plan(self, transcript, config=None, measured_tok_s: float | None = None
+                   ) -> keep_turns.KeepPlan:
         """The recap of a fresh engine for this chat (resume, restart after a crash): the
         newest turns word for word, older ones by their question, within the prefill-time
-        budget and the context; its TurnsDropped/Notice wait for pop_events()."""
+        budget (at `measured_tok_s`, this model's measured prompt speed: engine/tune.py,
+        else RESUME_TOK_S) and the context; its TurnsDropped/Notice wait for pop_events()."""
         config = config or self.config
         ctx = int(getattr(config, "ctx_size", 4096) or 4096)
         seconds = float(getattr(config, "prefill_seconds", 1.5) or 1.5)
-        budget = min(int(seconds * self.prefill_tok_s),
+        rate = self.prefill_tok_s or measured_tok_s or RESUME_TOK_S
+        self.rate_used = (rate, not self.prefill_tok_s and bool(measured_tok_s))
+        budget = min(int(seconds * rate),
                      int(TARGET * ctx) - self._system() - self._reserve(ctx))
         plan = keep_turns.plan(transcript.finished_turns, budget,
                                keep_first=self.name == "truncate-middle", summarise=True)
@@ -162,8 +173,10 @@ class TurnPolicy:
             parts.append(f"the questions of {keep_turns.spans(plan.summarised)}")
         if plan.dropped:
             parts.append(f"not {keep_turns.spans(plan.dropped)}")
+        rate, measured = self.rate_used
         why = ("the context was full" if reason == "context"
-               else "a resumed chat's recap is kept within the prefill-time budget")
+               else "a resumed chat's recap is kept within the prefill-time budget ("
+               f"{rate:.0f} prompt tok/s, {'measured' if measured else 'not measured'})")
         text = f"{why}: the model now sees {', '.join(parts)} ({self.name})"
         return (TurnsDropped(turn, plan.dropped, plan.summarised, plan.verbatim, self.name,
                              reason), Notice(text, "info", turn))
@@ -173,6 +186,24 @@ def _configured(config) -> str:
     return str(getattr(config, "context_policy", "") or "truncate-middle")
 
 
-def make_policy(name: str | None, config, prefill_tok_s: float | None = None):
+def make_policy(name: str | None, config, prefill_tok_s: float | None = None, *,
+                until_config_changes: bool = False):
     """The policy `name`, or (None) the one config names, followed as config changes."""
-    return TurnPolicy(name, config, prefill_tok_s)
+    return TurnPolicy(name, config, prefill_tok_s, until_config_changes=until_config_changes)
+
+
+def measured_prefill_tok_s(spec, config) -> float | None:
+    """This llama-cli + model's measured prompt speed (engine/tune.py's cache, never a new
+    measurement), as chat/retrieval.py sizes sources; None when not measured or not a
+    llama-cli (the server engine's spec has an endpoint, no binary to time)."""
+    if spec is None or getattr(spec, "endpoint", None) is not None \
+            or not getattr(spec, "binary", None) or not getattr(spec, "model", None):
+        return None
+    from neuro_tui.engine import tune
+
+    try:
+        tuning = tune.for_spec(spec, int(getattr(config, "threads", 0) or 0),
+                               int(getattr(config, "threads_batch", 0) or 0))
+    except (OSError, TypeError, ValueError):
+        return None
+    return tuning.prefill_tok_s if tuning.measured and tuning.prefill_tok_s > 0 else None

@@ -26,7 +26,7 @@ from typing import Any
 
 from neuro_tui.chat import events as ev
 from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
-from neuro_tui.chat.policy import make_policy, refusal
+from neuro_tui.chat.policy import make_policy, measured_prefill_tok_s, refusal
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.chat.turn_runner import run_turn
 from neuro_tui.engine.events import Exchange
@@ -59,7 +59,9 @@ class ChatService:
         self.retriever_takes_spec = retriever is None
         self.store = store
         self.transcript = transcript or (store.transcript() if store else Transcript())
-        self.policy = context_policy or make_policy(None, config)
+        saved = self.transcript.context_policy  # a resumed chat's own, until F10 changes it
+        self.policy = context_policy or make_policy(saved or None, config,
+                                                    until_config_changes=bool(saved))
         self.web = bool(getattr(config, "web", False))
         self._state = "idle"
         self._queue: deque[int] = deque()
@@ -199,16 +201,27 @@ class ChatService:
     # -- inside run() --------------------------------------------------------------------
     def _post(self, event: ev.ChatEvent) -> ev.ChatEvent:
         """The one place an event takes effect: transcript, store, then the stream."""
+        if isinstance(event, ev.TurnQueued):
+            self._keep_policy()
         self.transcript = self.transcript.apply(event)
         if self.store is not None:
             self.store.record(event)
         self._outbox.append(event)
         return event
 
+    def _keep_policy(self) -> None:
+        """The chat file keeps the chat's context policy (restored on resume and fork)."""
+        name = getattr(self.policy, "name", "")
+        if name and name != self.transcript.context_policy:
+            self.transcript = self.transcript.with_meta(context_policy=name)
+            if self.store is not None:
+                self.store.set_policy(name)
+
     def recap(self) -> str:
         """The one recap: finished turns, newest kept, for a fresh engine's system prompt."""
         if hasattr(self.policy, "recap_plan"):  # sized by the prefill-time budget (#16)
-            return self.policy.recap_plan(self.transcript, self.config).recap
+            rate = measured_prefill_tok_s(getattr(self.session, "spec", None), self.config)
+            return self.policy.recap_plan(self.transcript, self.config, rate).recap
         turns = [Exchange(t.question, t.answer, t.partial)
                  for t in self.transcript.finished_turns if t.answer or t.partial]
         return build_recap(turns, int(getattr(self.config, "ctx_size", 4096) or 4096))
@@ -217,18 +230,33 @@ class ChatService:
         config, recap, fresh = self._restart or (None, None, False)
         self._restart, self._state = None, "loading"
         self.config = config or self.config
+        async for event in self._pump(self._starting(config, recap, fresh), self._engine_state):
+            yield event
+
+    async def _starting(self, config, recap: str | None, fresh: bool):
         turns = len(self.transcript.finished_turns)
         keeps = (config is None and not fresh and self.engine.started
                  and getattr(self.engine.session, "keeps_history", False))
         if recap is None and not keeps:
+            if self.engine.session is None and self.transcript.finished_turns:
+                await self._make_session()  # its spec gives the measured prompt speed
             recap = self.recap()
             for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
-                self._post(event)
+                yield event
             turns = getattr(self.policy, "recap_turns", turns)  # the ones it really holds
         on_model = self.store.set_model if self.store is not None else None
-        starting = self.engine.start(self.config, recap, config is not None, turns, on_model)
-        async for event in self._pump(starting, self._engine_state):
+        async for event in self.engine.start(self.config, recap, config is not None, turns,
+                                             on_model):
             yield event
+
+    async def _make_session(self) -> None:
+        """The engine session, made before the first start of a resumed chat so its recap
+        can be sized at this model's measured speed; a factory error is left for the
+        start to report (as an EngineFailed event)."""
+        try:
+            self.engine.session = await asyncio.to_thread(self.engine.factory, self.config)
+        except Exception:  # noqa: BLE001 - reported by engine.start, which tries again
+            self.engine.session = None
 
     def _engine_state(self, event: ev.ChatEvent) -> None:
         if isinstance(event, ev.EngineReady):
