@@ -15,18 +15,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from neuro_tui.chat.events import Source, TurnStatus
+from neuro_tui.chat.events import Source, TurnsDropped, TurnStatus
 from neuro_tui.chat.transcript import Transcript, Turn
 from neuro_tui.textsafe import strip_controls
 
 NUMBER = (int, float)
 OPT_STR = (str, type(None))
 OPT_DICT = (dict, type(None))
+OPT_INT = (int, type(None))
+POLICIES = ("stop", "truncate-middle", "rolling")  # chat/policy.py's, without its imports
 # record type -> field -> (accepted types, required)
 SCHEMA: dict[str, dict[str, tuple[tuple[type, ...] | type, bool]]] = {
     "meta": {"id": (str, False), "title": (str, False), "created": (NUMBER, False),
-             "model": (str, False)},
+             "model": (str, False), "context_policy": (str, False)},
     "model": {"model": (str, True)},
+    "policy": {"policy": (str, True)},  # the chat's context policy changed (F10)
+    "dropped": {"turn": (OPT_INT, False), "dropped": (list, True), "summarised": (list, False),
+                "kept": (list, False), "policy": (str, False), "reason": (str, False)},
     "rename": {"title": (str, True)},
     "user": {"content": (str, True), "turn": (int, False)},
     "sources": {"sources": (list, True), "turn": (int, False)},
@@ -55,7 +60,18 @@ def check(record: Any) -> str | None:
             return f"{kind}.{name} has the wrong type ({type(record[name]).__name__})"
     if kind == "sources" and not all(isinstance(s, dict) for s in record["sources"]):
         return "sources.sources must hold objects"
+    if kind == "dropped" and not all(isinstance(n, int) and not isinstance(n, bool)
+                                     for key in ("dropped", "summarised", "kept")
+                                     for n in record.get(key, ())):
+        return "dropped: turn lists must hold turn numbers"
+    if kind == "policy" and record["policy"] not in POLICIES:  # a newer version's
+        return unknown_policy(record["policy"])
     return None
+
+
+def unknown_policy(name: str) -> str:
+    return (f"context policy {json.dumps(name)[:40]} is unknown to this version, the "
+            "config's is used")
 
 
 def source_from_json(data: dict[str, Any], index: int) -> Source:
@@ -78,7 +94,7 @@ def load(path: Path) -> Transcript:
     raw = path.read_bytes()
     lines = raw.split(b"\n")
     torn_tail = bool(raw) and not raw.endswith(b"\n")
-    meta: dict[str, Any] = {"chat_id": path.stem, "created": path.stat().st_mtime}
+    meta: dict[str, Any] = {"chat_id": path.stem, "created": path.stat().st_mtime, "drops": ()}
     turns: dict[int, Turn] = {}  # by number: queued turns' records interleave
     problems: list[str] = []
     for number, line in enumerate(lines, 1):
@@ -101,11 +117,19 @@ def load(path: Path) -> Transcript:
 def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn]) -> str | None:
     """Add one valid record to the chat being loaded; why not, when it fits no turn."""
     kind = record["type"]
-    if kind in ("meta", "model", "rename"):
-        for key, name in (("title", "title"), ("created", "created"), ("model", "model")):
+    if kind == "dropped":
+        meta["drops"] += (TurnsDropped(record.get("turn"), *(
+            tuple(record.get(key, ())) for key in ("dropped", "summarised", "kept")),
+            strip_controls(record.get("policy", "")), strip_controls(record.get("reason", ""))),)
+        return None
+    if kind in ("meta", "model", "rename", "policy"):
+        for key, name in (("title", "title"), ("created", "created"), ("model", "model"),
+                          ("context_policy", "context_policy"), ("policy", "context_policy")):
             if key in record:
                 value = record[key]
                 meta[name] = strip_controls(value) if isinstance(value, str) else value
+        if meta.get("context_policy", "") not in POLICIES + ("",):  # the rest of meta holds
+            return unknown_policy(meta.pop("context_policy")).replace(", the", "; the")
         return None
     last = next(reversed(turns.values()), None)
     if kind == "user":

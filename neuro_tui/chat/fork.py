@@ -39,8 +39,8 @@ def fork(original: SavedChat, upto: int, folder: Path | None = None,
                          + (f"{numbers[0]}-{numbers[-1]}" if numbers else "none"))
     model, notice = model_for(transcript.model, default_model, models_dir)
     title = one_line(transcript.title or "chat", 50) + f" (fork at turn {upto})"
-    store = ChatStore.create(model=model, title=title,
-                             folder=folder or original.path.parent)
+    store = ChatStore.create(model=model, title=title, folder=folder or original.path.parent,
+                             context_policy=transcript.context_policy)  # the chat's choice
     store._meta["forked_from"] = {"id": original.chat_id, "turn": upto,  # noqa: SLF001
                                   "title": transcript.title}
     store.rename(title)

@@ -20,7 +20,7 @@ from typing import Any
 
 from neuro_tui import paths
 from neuro_tui.chat import chatfile
-from neuro_tui.chat.events import AnswerDelta, SourcesFound, TurnEnded, TurnQueued
+from neuro_tui.chat.events import AnswerDelta, SourcesFound, TurnEnded, TurnQueued, TurnsDropped
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.errors import MissingError
 
@@ -40,13 +40,18 @@ class ChatStore:
         self.title = title
         self._meta = meta  # written with the first record
         self._file = None
+        self._held: list[dict[str, Any]] = []  # marks written with the next record
 
     @classmethod
-    def create(cls, model: str = "", title: str = "", folder: Path | None = None) -> ChatStore:
+    def create(cls, model: str = "", title: str = "", folder: Path | None = None,
+               context_policy: str = "") -> ChatStore:
         chat_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         path = (folder or chats_dir()) / f"{chat_id}.jsonl"
-        return cls(path, {"type": "meta", "id": chat_id, "title": title,
-                          "created": time.time(), "model": model, "version": 2}, title)
+        meta = {"type": "meta", "id": chat_id, "title": title, "created": time.time(),
+                "model": model, "version": 2}
+        if context_policy:
+            meta["context_policy"] = context_policy
+        return cls(path, meta, title)
 
     @classmethod
     def open(cls, path: Path, title: str = "") -> ChatStore:
@@ -57,7 +62,8 @@ class ChatStore:
         """A new chat's empty transcript, with this store's id and metadata."""
         meta = self._meta or {}
         return Transcript(chat_id=self.chat_id, title=self.title, model=meta.get("model", ""),
-                          created=meta.get("created", time.time()))
+                          created=meta.get("created", time.time()),
+                          context_policy=meta.get("context_policy", ""))
 
     # -- writing -------------------------------------------------------------------------
     def record(self, event: object) -> None:
@@ -74,6 +80,11 @@ class ChatStore:
         elif isinstance(event, AnswerDelta):
             if event.text:
                 self._append({"type": "delta", "turn": event.turn, "text": event.text})
+        elif isinstance(event, TurnsDropped):  # held: resuming to read writes nothing
+            self._held.append({"type": "dropped", "turn": event.turn,
+                               "dropped": list(event.dropped),
+                               "summarised": list(event.summarised), "kept": list(event.kept),
+                               "policy": event.policy, "reason": event.reason})
         elif isinstance(event, TurnEnded):
             self._append({"type": "end", "turn": event.turn, "status": event.status.value,
                           "stop_reason": event.stop_reason, "stats": event.stats,
@@ -85,6 +96,13 @@ class ChatStore:
             self._meta["model"] = model
         elif model:
             self._append({"type": "model", "model": model})
+
+    def set_policy(self, name: str) -> None:
+        """The chat's context policy (restored on resume and fork)."""
+        if self._meta is not None:
+            self._meta["context_policy"] = name
+        else:
+            self._append({"type": "policy", "policy": name})
 
     def rename(self, title: str) -> None:
         self.title = title
@@ -102,7 +120,12 @@ class ChatStore:
             self._terminate_torn_line()
             if self._meta is not None:
                 meta, self._meta = self._meta, None
-                self._append(meta)
+                self._write(meta)
+        while self._held:
+            self._write(self._held.pop(0))
+        self._write(record)
+
+    def _write(self, record: dict[str, Any]) -> None:
         record.setdefault("ts", time.time())
         self._file.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
         self._file.flush()
