@@ -3,8 +3,10 @@
 Why an index of its own (not the documents index): it is derived data about the user's own
 chats, rebuilt from the chat files at any time (it lives beside them and is simply rebuilt
 when it is missing, damaged or of another schema). It is brought up to date before
-every search from the files' (mtime, size) — a chat file grows as each turn ends, so a
-finished turn is searchable at once without the chat process ever taking the writer lock.
+every search from the files' (mtime, size), which catches chats another process wrote; the
+chat's own process also adds each turn as it ends (chat/search_update.py), so that search
+finds nothing to do. Every turn document has a `key` ("<chat>/<turn>", the file's state
+"<chat>/file") so one turn can be replaced alone.
 Questions weigh more than answers (as `llm logs -q` ranks prompts): what the user asked is
 what they remember.
 """
@@ -12,6 +14,8 @@ what they remember.
 from __future__ import annotations
 
 import shutil
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +26,17 @@ from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import query as lenient
 from neuro_tui.retrieval.search import _clean_fragment
 
-SCHEMA_VERSION = "chat-index-1"
+SCHEMA_VERSION = "chat-index-2"  # 2: the key field
 BOOSTS = {"question": 3.0, "title": 1.5, "answer": 1.0}
 SNIPPET_CHARS = 160
 WRITER_HEAP = 15_000_000
+WRITER_WAIT_S = 0.5
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("doctype", stored=True, tokenizer_name="raw")  # turn | file
+    sb.add_text_field("key", stored=False, tokenizer_name="raw")  # chat/turn | chat/file
     sb.add_text_field("chat_id", stored=True, tokenizer_name="raw")
     sb.add_unsigned_field("turn", stored=True)
     sb.add_text_field("title", stored=True)
@@ -55,16 +61,35 @@ class ChatHit:
     score: float
 
 
-def index_dir() -> Path:
+def index_dir(folder: Path | None = None) -> Path:
     """Beside the chat files it is made from (one index per chats folder: a test's or a
     second profile's chats never share it)."""
-    return chat_store.chats_dir().parent / "chat-index"
+    return (folder or chat_store.chats_dir()).parent / "chat-index"
+
+
+def turn_doc(chat_id: str, number: int, title: str, question: str, answer: str):
+    return tantivy.Document(doctype="turn", key=f"{chat_id}/{number}", chat_id=chat_id,
+                            turn=number, title=title, question=question, answer=answer)
+
+
+def file_doc(chat_id: str, state: tuple[int, int]):
+    return tantivy.Document(doctype="file", key=f"{chat_id}/file", chat_id=chat_id,
+                            mtime_ns=state[0], size=state[1])
+
+
+def add_chat(writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
+    """All of a chat file's turns (what is valid of it, cleaned), then its state."""
+    transcript = chat_store.read(path).transcript
+    for turn in transcript.turns:
+        writer.add_document(turn_doc(chat_id, turn.number, transcript.title, turn.question,
+                                     turn.answer))
+    writer.add_document(file_doc(chat_id, state))
 
 
 class ChatSearch:
     def __init__(self, folder: Path | None = None, index_path: Path | None = None) -> None:
         self.folder = folder or chat_store.chats_dir()
-        self.path = index_path or index_dir()
+        self.path = index_path or index_dir(folder)
         self.index = self._open()
         self._known: dict[str, tuple[int, int]] | None = None  # files at the last sync
 
@@ -96,6 +121,9 @@ class ChatSearch:
 
     def sync(self) -> int:
         """Index new and grown chat files, forget deleted ones; the number changed."""
+        updates = sys.modules.get("neuro_tui.chat.search_update")
+        if updates is not None:  # this process's ended turns go in first (milliseconds)
+            updates.wait()
         files = {p.stem: p for p in self.folder.glob("*.jsonl")} if self.folder.is_dir() else {}
         current = {}
         for chat_id, path in files.items():
@@ -112,28 +140,29 @@ class ChatSearch:
         if not changed and not gone:
             self._known = current
             return 0
-        try:
-            writer = self.index.writer(WRITER_HEAP, 1)
-        except ValueError:  # another process is updating it: search its last commit
+        writer = self._writer()
+        if writer is None:  # another process is updating it: search its last commit
             return 0  # (and look again next time: _known stays as it was)
         for chat_id in changed + gone:
             writer.delete_documents_by_term("chat_id", chat_id)
         for chat_id in changed:
-            self._add_chat(writer, chat_id, files[chat_id], current[chat_id])
+            add_chat(writer, chat_id, files[chat_id], current[chat_id])
         writer.commit()
         writer.wait_merging_threads()
         self.index.reload()
         self._known = current
         return len(changed) + len(gone)
 
-    def _add_chat(self, writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
-        transcript = chat_store.read(path).transcript  # cleaned, what is valid of it
-        for turn in transcript.turns:
-            writer.add_document(tantivy.Document(
-                doctype="turn", chat_id=chat_id, turn=turn.number, title=transcript.title,
-                question=turn.question, answer=turn.answer))
-        writer.add_document(tantivy.Document(doctype="file", chat_id=chat_id,
-                                             mtime_ns=state[0], size=state[1]))
+    def _writer(self):
+        """The index's writer; another process's turn update holds it for milliseconds."""
+        deadline = time.monotonic() + WRITER_WAIT_S
+        while True:
+            try:
+                return self.index.writer(WRITER_HEAP, 1)
+            except ValueError:
+                if time.monotonic() > deadline:
+                    return None
+                time.sleep(0.02)
 
     # -- searching -------------------------------------------------------------------------
     def search(self, user_query: str, limit: int = 10, *, sync: bool = True) -> list[ChatHit]:

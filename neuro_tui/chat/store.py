@@ -41,6 +41,9 @@ class ChatStore:
         self._meta = meta  # written with the first record
         self._file = None
         self._held: list[dict[str, Any]] = []  # marks written with the next record
+        self._texts: dict[int, list[str]] = {}  # turn -> question, answer pieces (search)
+        self._indexed = (_state(path), title)  # file state and title the index should hold
+        self.index_update = None  # Future of the last turn's search_update (benchmarks)
 
     @classmethod
     def create(cls, model: str = "", title: str = "", folder: Path | None = None,
@@ -73,6 +76,7 @@ class ChatStore:
                 first = event.question.strip().splitlines()
                 self.rename(first[0][:60] if first else "chat")
             self._append({"type": "user", "turn": event.turn, "content": event.question})
+            self._texts[event.turn] = [event.question]
             self._sync()
         elif isinstance(event, SourcesFound):
             self._append({"type": "sources", "turn": event.turn,
@@ -80,6 +84,7 @@ class ChatStore:
         elif isinstance(event, AnswerDelta):
             if event.text:
                 self._append({"type": "delta", "turn": event.turn, "text": event.text})
+                self._texts.get(event.turn, []).append(event.text)
         elif isinstance(event, TurnsDropped):  # held: resuming to read writes nothing
             self._held.append({"type": "dropped", "turn": event.turn,
                                "dropped": list(event.dropped),
@@ -90,6 +95,7 @@ class ChatStore:
                           "stop_reason": event.stop_reason, "stats": event.stats,
                           "partial": event.partial, "error": event.error})
             self._sync()
+            self._index(event.turn)
 
     def set_model(self, model: str) -> None:
         if self._meta is not None:
@@ -139,9 +145,34 @@ class ChatStore:
             if self._file.read(1) != b"\n":
                 self._file.write(b"\n")
 
+    def _index(self, number: int) -> None:
+        """Hand the ended turn to the chat search index (a background thread), when there
+        is one: chat/search_update.py."""
+        texts = self._texts.pop(number, None)
+        if not (self.path.parent.parent / "chat-index" / "neuro-chat-index").exists():
+            return
+        from neuro_tui.chat import search_update
+
+        before, title = self._indexed
+        if texts is None or (before is not None and title != self.title):
+            before = search_update.FORCE_FULL  # a turn we did not see whole, or a rename
+        after = _state(self.path)
+        self._indexed = (after, self.title)
+        self.index_update = search_update.turn_ended(search_update.EndedTurn(
+            self.path, number, self.title, texts[0] if texts else "", "".join(texts[1:])
+            if texts else "", before, after))
+
     def _sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
+
+
+def _state(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 # -- the saved chats ---------------------------------------------------------------------

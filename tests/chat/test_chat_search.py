@@ -29,6 +29,7 @@ def dirs(tmp_path, monkeypatch):
 
 
 def add_turn(folder, chat_id, turn, question, answer):
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{chat_id}.jsonl"
     store = ChatStore.open(path, title=load(path).title if path.exists() else "")
     store.record(ev.TurnQueued(turn, question))
@@ -95,3 +96,65 @@ def test_cli_prints_chat_turn_and_marked_snippet(dirs, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "neuro_tui", "sessions", "search", "?!"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode != 0 and "only punctuation" in bad.stderr and not bad.stdout
+
+
+def found(query: str) -> list[tuple[str, int]]:
+    """What the index holds now, without the search-time sync."""
+    from neuro_tui.chat import search_update
+
+    search_update.wait()
+    return [(h.chat_id, h.turn) for h in ChatSearch().search(query, sync=False)]
+
+
+async def test_each_turn_is_indexed_as_it_ends_without_a_search_time_sync(dirs, fake_factory):
+    from neuro_tui.chat.service import ChatService
+    from neuro_tui.chat.store import list_chats
+    from tests.chat.conftest import collect, make_config
+
+    folder, _ = dirs
+    ChatSearch().sync()  # someone searched once: the index exists
+    store = ChatStore.create(model="smollm2", folder=folder)
+    service = ChatService(make_config(), store=store, session_factory=fake_factory(
+        answers=["Yes, a kumquat is a citrus fruit.", "Pomelo is the largest one."]))
+    await collect(service.ask("Is a kumquat a citrus fruit?"))
+    assert found("kumquat") == [(store.chat_id, 1)]
+    await collect(service.ask("Which citrus is the biggest?"))  # the next turn alone
+    await service.close()
+    assert found("pomelo") == [(store.chat_id, 2)]
+    assert found("kumquat") == [(store.chat_id, 1), (store.chat_id, 2)]  # 2: by its title
+    # a resumed chat goes on in the same index
+    saved = next(c for c in list_chats(folder) if c.chat_id == store.chat_id)
+    resumed = ChatService(make_config(), transcript=saved.transcript,
+                          store=ChatStore.open(saved.path, title=saved.transcript.title),
+                          session_factory=fake_factory(answers=["Lemons, mostly."]))
+    await collect(resumed.ask("And the sourest one, tangerine?"))
+    await resumed.close()
+    assert found("tangerine") == [(store.chat_id, 3)]
+    assert ChatSearch().sync() == 0  # the search-time sync finds nothing left to do
+
+
+def test_a_missed_update_or_another_writer_is_caught_up(dirs):
+    import tantivy
+
+    from neuro_tui.chat.search_index import SCHEMA
+
+    folder, index = dirs
+    ChatSearch().sync()
+    holder = tantivy.Index(SCHEMA, path=str(index), reuse=True).writer(15_000_000, 1)
+    add_turn(folder, "chat020", 13, "Do platypus lay eggs?", "Yes.")  # index busy: missed
+    assert found("platypus") == []
+    del holder
+    import gc
+
+    gc.collect()  # the writer lock goes with it
+    add_turn(folder, "chat020", 14, "And echidnas?", "Also yes.")  # re-reads the chat
+    assert found("platypus") == [("chat020", 13)] and found("echidnas") == [("chat020", 14)]
+    with open(folder / "chat021.jsonl", "a") as f:  # another program appended a turn
+        f.write('{"type": "user", "turn": 13, "content": "What is a quokka?"}\n')
+    assert found("quokka") == []  # not through this process's store...
+    assert [(h.chat_id, h.turn) for h in ChatSearch().search("quokka")] == [("chat021", 13)]
+
+
+def test_no_index_no_update(tmp_path):
+    add_turn(tmp_path / "chats", "c1", 1, "Where is Oslo?", "Norway.")
+    assert not (tmp_path / "chat-index").exists()  # nobody searched: nothing built
