@@ -27,7 +27,7 @@ class NeuroApp(App):
         Binding("ctrl+t", "next_theme", "Theme", show=False),
     ]
 
-    def __init__(self, config, open_chat: Callable[[str | None], ChatScreen], *,
+    def __init__(self, config, open_chat: Callable[..., ChatScreen], *,
                  theme_name: str, resume: str | None = None) -> None:
         super().__init__()
         self.config = config
@@ -49,11 +49,11 @@ class NeuroApp(App):
             else "neuro-dark"
         self.push_screen(self._open_chat(self._resume))
 
-    def switch_chat(self, chat_id: str) -> None:
-        """A saved chat in place of the current one (F5); a bad file is a line, never an
-        exit: the current chat stays."""
+    def switch_chat(self, chat_id: str, turn: int | None = None) -> None:
+        """A saved chat in place of the current one (F5; a search result opens it at
+        `turn`); a bad file is a line, never an exit: the current chat stays."""
         try:
-            screen = self._open_chat(chat_id)
+            screen = self._open_chat(chat_id, turn)
         except (NeuroError, OSError, ValueError) as error:
             self.notify(f"cannot open chat {chat_id}: {error}", severity="error")
             return
@@ -106,7 +106,7 @@ def create_app(config, session_factory: Callable[[Any], Any] | None = None, *,
     if resume:
         resume = chat_store.find(resume).chat_id
 
-    def open_chat(chat_id: str | None) -> ChatScreen:
+    def open_chat(chat_id: str | None, at_turn: int | None = None) -> ChatScreen:
         saved = chat_store.find(chat_id) if chat_id else None
         store = None
         if persist:
@@ -115,6 +115,6 @@ def create_app(config, session_factory: Callable[[Any], Any] | None = None, *,
         transcript = saved.transcript if saved else (store.transcript() if store else None)
         service = ChatService(config, session_factory=session_factory, retriever=retriever,
                               store=store, transcript=transcript)
-        return ChatScreen(service, config, resumed=saved is not None)
+        return ChatScreen(service, config, resumed=saved is not None, at_turn=at_turn)
 
     return NeuroApp(config, open_chat, theme_name=themes.initial_theme(config), resume=resume)

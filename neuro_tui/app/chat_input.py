@@ -1,7 +1,9 @@
 """The chat input: Enter sends; Shift+Enter and Ctrl+J insert a newline; Up/Down recall.
 
 Shift+Enter only reaches apps in terminals with the kitty keyboard protocol, so Ctrl+J (a
-plain line feed in every terminal, and over SSH) does the same thing.
+plain line feed in every terminal, and over SSH) does the same thing. A pause in typing
+(PAUSE_S after the last edit, text not empty) is posted as `Paused`: the screen warms the
+server engine for the question so far (prefill while typing, chat/prefill.py).
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 
+PAUSE_S = 0.4  # after the last key: long enough not to fire between words
+
 
 class ChatInput(TextArea):
     @dataclass
     class Submitted(Message):
         """The user pressed Enter on a message (sent as typed: the chat core cleans it)."""
+
+        text: str
+
+    @dataclass
+    class Paused(Message):
+        """Typing paused with this text in the input (not sent)."""
 
         text: str
 
@@ -35,6 +45,18 @@ class ChatInput(TextArea):
                          compact=True, highlight_cursor_line=False, **kwargs)
         self.sent: list[str] = []
         self._recall: int | None = None
+        self._pause = None  # the timer of the next Paused
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        """Every edit restarts the pause timer; an emptied input (sent, cleared) has none."""
+        if self._pause is not None:
+            self._pause.stop()
+        self._pause = self.set_timer(PAUSE_S, self._paused) if self.text.strip() else None
+
+    def _paused(self) -> None:
+        self._pause = None
+        if self.text.strip():
+            self.post_message(ChatInput.Paused(self.text))
 
     async def _on_key(self, event: events.Key) -> None:
         key = event.key

@@ -42,8 +42,9 @@ def _label(chat: store.SavedChat) -> Text:
     return t
 
 
-class SessionsScreen(ModalScreen[str | None]):
-    """Dismisses with the id of the chat to resume (or None)."""
+class SessionsScreen(ModalScreen[str | tuple[str, int] | None]):
+    """Dismisses with the id of the chat to resume, (id, turn) for a search result (the
+    chat opens at that turn), or None."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -84,12 +85,13 @@ class SessionsScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
     def action_search(self) -> None:
-        """Search every saved chat (app/chat_search_screen.py); a result resumes its chat."""
+        """Search every saved chat (app/chat_search_screen.py); a result resumes its chat
+        at its turn."""
         from neuro_tui.app.chat_search_screen import ChatSearchScreen
 
         def chosen(hit: tuple[str, int] | None) -> None:
             if hit is not None:
-                self.dismiss(hit[0])
+                self.dismiss(hit)
 
         self.app.push_screen(ChatSearchScreen(), chosen)
 

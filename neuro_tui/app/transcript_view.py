@@ -1,13 +1,15 @@
 """The chat on screen: each Turn as question, streamed answer and the lines under it.
 
 A MarkdownLog (design "c", app/markdown_log.py) that knows what a turn looks like: the
-ChatScreen hands it the core's events and turns, it keeps the one answer that is open.
+ChatScreen hands it the core's events (`show_event`, after it updated its own state) and
+turns; it keeps the one answer that is open and which turns are on screen.
 """
 
 from __future__ import annotations
 
-from neuro_tui.app import grounding_marks, turn_notes
+from neuro_tui.app import grounding_marks, long_chat, turn_notes
 from neuro_tui.app.markdown_log import MarkdownLog
+from neuro_tui.chat import events as ev
 from neuro_tui.chat.transcript import Transcript, Turn
 
 
@@ -16,8 +18,34 @@ class TranscriptView(MarkdownLog):
         super().__init__(**kwargs)
         self.open_turn: int | None = None  # the turn whose answer is streaming
         self.last_turn = 0  # notes without a turn go under the last one
+        self.shown: set[int] = set()  # turns whose question is on screen
+        self._said: tuple[int, str] | None = None  # the failed turn's error, just shown
+
+    def show_event(self, event: ev.ChatEvent, transcript: Transcript, marks: dict,
+                   engine: str) -> None:
+        """The lines a ChatService event adds (`engine`: the screen's state label)."""
+        match event:
+            case ev.EngineReady() if event.notice:
+                self.note(f"({event.notice})")
+            case ev.EngineFailed():
+                self.failed(event.kind, event.message, event.hint, event.log_tail)
+            case ev.TurnQueued():
+                self.queued(event.turn, event.question,
+                            turn_notes.queued_note(engine, event.waiting))
+            case ev.MessageRefused():
+                self.note(f"(not sent: {event.message})", "bold yellow")
+            case ev.TurnEnded():
+                self.ended(transcript.at(event.turn), marks.get(event.turn))
+            case ev.TurnsDropped():
+                self.note(long_chat.dropped_note(event), "bold yellow")
+            case ev.Notice():
+                for line in event.log_tail[-5:]:
+                    self.note(f"  {line}", "red")
 
     def queued(self, turn: int, question: str, note: str) -> None:
+        if turn in self.shown:  # submit() showed it before its TurnQueued came
+            return
+        self.shown.add(turn)
         self.last_turn = turn
         self.add_user(question, turn)
         if note:
@@ -37,6 +65,8 @@ class TranscriptView(MarkdownLog):
             self.open_turn = None
         self.show_marks(turn, grounding)
         self.turn_notes(turn, why=False)  # the failure that cut it off is shown next
+        if turn is not None and turn.error and not turn.partial:
+            self._said = (turn.number, turn.error)  # an EngineFailed next need not repeat it
 
     def show_marks(self, turn: Turn | None, grounding) -> None:
         """Glyphs beside each cited sentence's [n], and one summary line under it."""
@@ -54,6 +84,8 @@ class TranscriptView(MarkdownLog):
         if turn.partial:
             self.add_note(turn_notes.partial_note(turn.error if why else None), turn.number,
                           style="bold yellow")
+        elif turn.error and turn.status is ev.TurnStatus.FAILED:  # refused, nothing answered
+            self.add_note(turn_notes.failed_note(turn.error), turn.number, style="bold red")
         if note := turn_notes.stats_note(turn.stop_reason, turn.stats):
             self.add_note(note, turn.number)
 
@@ -63,10 +95,27 @@ class TranscriptView(MarkdownLog):
     def failed(self, kind: str, message: str, hint: str | None, log_tail) -> None:
         if hint and hint.startswith("log:"):
             hint = None  # the log is what F3 shows; other hints (commands to run) are kept
-        self.note(f"error ({kind}): {message}" + (f" ({hint})" if hint else ""), "bold red")
+        said, self._said = self._said, None
+        told = "" if said is not None and said[1] == message else f": {message}"
+        self.note(f"error ({kind}){told}" + (f" ({hint})" if hint else ""), "bold red")
         for line in list(log_tail)[-5:]:
             self.note(f"  {line}", "red")
         self.note(turn_notes.RECOVER.get(kind, kind), "italic")
+
+    def turn_line(self, turn: int) -> int | None:
+        """The first line of turn `turn` (its question), for scrolling to it."""
+        try:
+            return self._owner.index(turn)
+        except ValueError:
+            return None
+
+    def scroll_to_turn(self, turn: int) -> None:
+        """Turn `turn`'s question at the top of the chat (the scroll's anchor to the end is
+        released: it stays there until the user scrolls back down)."""
+        line = self.turn_line(turn)
+        if line is not None and self.parent is not None:
+            self.parent.scroll_to(y=self.virtual_region.y + line, animate=False,
+                                  immediate=True)
 
     def restore(self, transcript: Transcript, resumed: bool, marks: dict) -> None:
         """A resumed chat: every turn with its notes (partial answers marked) and the

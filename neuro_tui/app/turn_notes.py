@@ -36,6 +36,12 @@ def partial_note(error: str | None) -> str:
     return f"{PARTIAL} ({error})" if error else PARTIAL
 
 
+def failed_note(error: str) -> str:
+    """A turn refused without an engine failure (the context policy, the server's 4xx/5xx):
+    said under the turn, so it is there after scrolling and on resume, not only a toast."""
+    return f"not answered: {error}"
+
+
 def queued_note(engine_state: str, waiting: int) -> str:
     if engine_state in ("starting", "loading") or engine_state in FAILED_STATE.values():
         return "(queued: sent when the model is ready)"

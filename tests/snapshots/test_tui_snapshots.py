@@ -32,7 +32,7 @@ def pin(app) -> None:
     session = app.chat.service.session
     if hasattr(session, "pin_live_stats"):
         session.pin_live_stats()
-    app.chat._sample()
+    app.chat.monitor.sample()
 
 
 def ready(app):
