@@ -96,9 +96,11 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _fork(args: argparse.Namespace) -> int:
+    from neuro_tui import config as config_mod
     from neuro_tui.chat.fork import fork
 
-    made = fork(store.find(args.id), args.turn)
+    default = str(config_mod.load({}).model)  # the config's model (file, env), as the app
+    made = fork(store.find(args.id), args.turn, default_model=default)
     if made.notice:
         print(f"neuro-tui: {made.notice}", file=sys.stderr)
     print(f"forked {made.source_id} at turn {made.turn}: {made.saved.chat_id}; continue it "

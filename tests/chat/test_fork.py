@@ -86,3 +86,47 @@ def test_a_chat_file_from_a_newer_version_opens_with_what_is_valid(tmp_path):
     assert "line 9: torn record" in problems
     made = fork(read(path), 1, models_dir=tmp_path)  # and it forks cleanly
     assert load(made.saved.path).problems == ()
+
+
+def future_file(folder, name="future"):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.jsonl"
+    records = [{"type": "meta", "title": "from v9", "version": 9, "model": "smollm2"},
+               {"type": "user", "turn": 1, "content": "Hello?"},
+               {"type": "reaction", "turn": 1, "emoji": "+1"},
+               {"type": "delta", "turn": 1, "text": "Hi."},
+               {"type": "end", "turn": 1, "status": "done", "stop_reason": "eos"}]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n"
+                    + '{"type": "user", "turn": 2, "cont')  # killed mid-write
+    return path
+
+
+def test_cli_shows_what_is_valid_and_says_what_was_skipped(capsys):
+    from neuro_tui.chat.store import chats_dir
+    from neuro_tui.cli import main
+
+    future_file(chats_dir())
+    assert main(["sessions", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert "future" in out and "1 turns" in out and "from v9" in out
+    assert "future.jsonl: 2 record(s) skipped" in err
+    assert 'line 3: unknown record type "reaction"' in err and "line 6: torn record" in err
+    assert main(["sessions", "show", "future"]) == 0
+    out, err = capsys.readouterr()
+    assert "Hello?" in out and "Hi." in out and "2 record(s) skipped" in err
+
+
+def test_cli_fork_of_a_chat_whose_model_is_gone_names_it_and_the_default(capsys, monkeypatch):
+    from neuro_tui.chat.store import chats_dir, list_chats
+    from neuro_tui.cli import main
+
+    monkeypatch.setenv("NEURO_TUI_MODEL", "smollm2")  # the user's default model
+    original = saved_chat(chats_dir(), model="/gone/models/old-model.gguf")
+    assert main(["sessions", "fork", original.chat_id, "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "the model of this chat, old-model.gguf, is gone" in err
+    assert "uses the default model (smollm2)" in err and "--model" in err
+    fork_id = out.split(": ")[1].split(";")[0]
+    assert f"--resume {fork_id}" in out
+    made = next(c for c in list_chats() if c.chat_id == fork_id)
+    assert made.transcript.model == "smollm2" and len(made.transcript.turns) == 2
