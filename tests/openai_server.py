@@ -43,6 +43,9 @@ class Script:
     models: list[str] = field(default_factory=lambda: ["smollm2"])
     ctx: int = 2048
     key: str | None = None  # require "Authorization: Bearer <key>"
+    enforce_ctx: int | None = None  # a prompt of >= this many words is refused, as
+    # llama-server does with --no-context-shift (0.3.16: inside the 200 stream, `error:` line)
+    slot_dir: str | None = None  # as --slot-save-path: /slots/0?action=save|restore work
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -62,6 +65,7 @@ class OpenAIServer:
         self.release = threading.Event()
         self._lock = threading.Lock()
         self._cached: list[str] = []  # the last prompt's "tokens" (words), for cache_n
+        self.last_cache_n = 0  # words of the last chat request found in that cache
         self.server = _QuietServer((host, 0), self._handler())
         self.port = self.server.server_address[1]
         self.url = f"http://{host}:{self.port}"
@@ -137,6 +141,11 @@ class OpenAIServer:
                                        "body": body})
                 if not self._authorized():
                     return
+                if outer.flavor == "llama.cpp" and self.path == "/tokenize":
+                    words = str(body.get("content", "")).split()
+                    return self._json(200, {"tokens": list(range(len(words)))})
+                if outer.flavor == "llama.cpp" and self.path.startswith("/slots/"):
+                    return self._slot(body)
                 fault = outer.fault
                 if fault and fault.status and fault.times > 0:
                     fault.times -= 1
@@ -170,6 +179,7 @@ class OpenAIServer:
                         if a != b:
                             break
                         cache_n += 1
+                outer.last_cache_n = cache_n
                 if not body.get("stream"):  # one JSON completion (e.g. a cache warm-up)
                     tokens = outer.tokens()[:body.get("max_tokens") or None]
                     time.sleep(s.delay_s * len(prompt) / 10)  # "reading" the prompt
@@ -187,6 +197,14 @@ class OpenAIServer:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                if s.enforce_ctx and len(prompt) >= s.enforce_ctx:  # as llama-server 0.3.16
+                    error = shapes.error_body(flavor, 400, "the request exceeds the available "
+                                              "context size. try increasing the context size "
+                                              "or enable context shift")["error"]
+                    self._send(f"error: {json.dumps(error)}\n\n".encode())
+                    self._event("[DONE]")
+                    self._send(b"")
+                    return
                 t0 = time.monotonic()
                 if (first := shapes.first_delta(flavor)) is not None:
                     self._event(shapes.chunk(flavor, model, first))
@@ -218,6 +236,30 @@ class OpenAIServer:
                     self._event(c)
                 self._event("[DONE]")
                 self._send(b"")
+
+            def _slot(self, body: dict) -> None:
+                """llama-server's slot save/restore: the cached prompt words to/from a file."""
+                from pathlib import Path
+
+                folder = outer.script.slot_dir
+                if folder is None:
+                    return self._json(501, shapes.error_body(
+                        "llama.cpp", 501, "This server does not support slots action. Start "
+                        "it with `--slot-save-path`", "not_supported_error"))
+                path = Path(folder) / str(body.get("filename"))
+                if "action=save" in self.path:
+                    path.write_text(json.dumps(outer._cached))
+                    return self._json(200, {"id_slot": 0, "n_saved": len(outer._cached),
+                                            "timings": {"save_ms": 0.5}})
+                try:
+                    outer._cached = json.loads(path.read_text())
+                except (OSError, ValueError):
+                    outer._cached = []
+                    return self._json(400, shapes.error_body(
+                        "llama.cpp", 400, "Unable to restore slot, no available space in KV "
+                        "cache or invalid slot save file"))
+                return self._json(200, {"id_slot": 0, "n_restored": len(outer._cached),
+                                        "timings": {"restore_ms": 0.4}})
 
             def _fault(self, fault: Fault) -> bool:
                 if fault.malformed:

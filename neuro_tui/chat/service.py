@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from neuro_tui.chat import events as ev
+from neuro_tui.chat import slot_resume
 from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
 from neuro_tui.chat.policy import make_policy, measured_prefill_tok_s, refusal
 from neuro_tui.chat.transcript import Transcript
@@ -237,9 +238,12 @@ class ChatService:
         turns = len(self.transcript.finished_turns)
         keeps = (config is None and not fresh and self.engine.started
                  and getattr(self.engine.session, "keeps_history", False))
+        resume = False
         if recap is None and not keeps:
             if self.engine.session is None and self.transcript.finished_turns:
                 await self._make_session()  # its spec gives the measured prompt speed
+            resume = slot_resume.wanted(self)  # server engine: its saved state, else a recap
+        if recap is None and not keeps and not resume:
             recap = self.recap()
             for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
                 yield event
@@ -248,6 +252,9 @@ class ChatService:
         async for event in self.engine.start(self.config, recap, config is not None, turns,
                                              on_model):
             yield event
+        if resume and self._state == "ready":
+            async for event in slot_resume.resume(self):
+                yield event
 
     async def _make_session(self) -> None:
         """The engine session, made before the first start of a resumed chat so its recap

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from neuro_tui.chat import events as ev
+from neuro_tui.chat import message_list
 from neuro_tui.chat.events import TurnStatus
 from neuro_tui.engine.events import (
     AnswerText,
@@ -62,8 +63,12 @@ async def run_turn(service, number: int):
         return
     session = service.session
     stats = session.stats
-    recap = service.policy.before_turn(service.transcript, turn, prompt, stats.ctx_used,
-                                       stats.ctx_size or service.config.ctx_size)
+    listed = message_list.applies(session)  # server engine: the policy picks the messages
+    if listed:
+        recap = await message_list.before_turn(service, turn, prompt)
+    else:
+        recap = service.policy.before_turn(service.transcript, turn, prompt, stats.ctx_used,
+                                           stats.ctx_size or service.config.ctx_size)
     for event in getattr(recap, "events", ()):  # a ContextDecision (chat/policy.py)
         yield event
     if getattr(recap, "refusal", None):
@@ -81,7 +86,8 @@ async def run_turn(service, number: int):
     cleaner = StreamCleaner()
     stop_reason, turn_stats, error, down, partial, answered = "eos", None, None, None, False, False
     try:
-        async for event in session.ask(prompt):
+        asking = message_list.ask(service, turn, prompt) if listed else session.ask(prompt)
+        async for event in asking:
             if isinstance(event, AnswerText):
                 text = cleaner.feed(event.text)
                 if text:
@@ -91,6 +97,8 @@ async def run_turn(service, number: int):
                 stop_reason, turn_stats = event.stop_reason, event.as_json()
             elif isinstance(event, ContextWarning):
                 yield ev.ContextFilling(number, event.ctx_used, event.ctx_size)
+            elif isinstance(event, (ev.TurnsDropped, ev.Notice)):  # message_list: cut, retry
+                yield event
             elif isinstance(event, EngineNotice):  # e.g. "server busy (429): retrying in 2 s"
                 yield ev.Notice(strip_controls(event.message), "info", number)
             elif isinstance(event, SessionError):
@@ -99,7 +107,7 @@ async def run_turn(service, number: int):
                 if event.kind in ENGINE_DOWN:
                     down = ev.EngineFailed(event.kind, error, None, tail)
                     partial = event.partial or answered
-                elif event.kind == "context":  # the engine keeps the refusal: start afresh
+                elif event.kind == "context" and not listed:  # llama-cli: start afresh
                     service.restart(fresh=True)
                     yield ev.Notice(f"{error}: {engine_name(session)} is restarted with a "
                                     "recap", "warning", number, tail)

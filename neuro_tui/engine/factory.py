@@ -45,15 +45,21 @@ def build_server_session(config: Config):
         endpoint = parse_url(config.engine_url, allow_remote=config.allow_remote)
         kept = next((e for e in server_registry.recorded()
                      if e["url"].rstrip("/") == endpoint.base), None)
-        return ServerSession(server_spec(config, endpoint), pid=kept["pid"] if kept else None)
+        return ServerSession(server_spec(config, endpoint), pid=kept["pid"] if kept else None,
+                             slot_dir=_slot_dir(kept))
     # Servers started by neuro-tui serve the GGUF under its file stem (--alias).
     if kept := server_registry.recorded():
         entry = kept[-1]
         spec = server_spec(config, parse_url(entry["url"]), Path(entry["model"]).stem)
-        return ServerSession(spec, pid=entry["pid"])
+        return ServerSession(spec, pid=entry["pid"], slot_dir=_slot_dir(entry))
     launcher = local_launcher(config)
     return ServerSession(server_spec(config, parse_url(launcher.url), launcher.model.stem),
-                         launcher=launcher)
+                         launcher=launcher, slot_dir=launcher.state_dir)
+
+
+def _slot_dir(entry: dict | None) -> Path | None:
+    """A kept server's --slot-save-path (recorded since fast resume); None: not ours."""
+    return Path(entry["slot_dir"]) if entry and entry.get("slot_dir") else None
 
 
 def local_launcher(config: Config):

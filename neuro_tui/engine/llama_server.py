@@ -26,6 +26,12 @@ from neuro_tui.errors import GenerationError, MissingError
 HOST = "127.0.0.1"
 
 
+def slot_dir() -> Path:
+    """Where the servers neuro-tui starts save a chat's state (--slot-save-path): beside
+    the chat files, in the data folder, never in the repo."""
+    return paths.sessions_dir() / "server-state"
+
+
 def find_binary(configured: str = "", bitnet: bool = False) -> Path:
     """`configured` (config llama_server / LLAMA_SERVER_PATH) if set, else the llama-server
     of an installed runtime: bitnet.cpp's for BitNet models, upstream's first otherwise."""
@@ -61,8 +67,9 @@ class LocalServer:
 
     def __init__(self, binary: Path, model: Path, params: GenerationParams, *,
                  port: int | None = None, log_dir: Path | None = None,
-                 ready_timeout_s: float = 300.0):
+                 ready_timeout_s: float = 300.0, state_dir: Path | None = None):
         self.binary, self.model, self.params = Path(binary), Path(model), params
+        self.state_dir = state_dir or slot_dir()
         self.port = port or free_port()
         self.ready_timeout_s = ready_timeout_s
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -90,13 +97,18 @@ class LocalServer:
         p = self.params
         argv = [str(self.binary), "-m", str(self.model), "--host", HOST, "--port", str(self.port),
                 "-c", str(p.ctx_size), "-t", str(p.threads), "-b", str(p.batch_size),
-                "-np", "1", "--alias", self.model.stem]
+                "-np", "1", "--alias", self.model.stem,
+                # a prompt longer than the context is refused (400) instead of cut silently
+                # in its middle, so the chat's context policy decides what is dropped
+                "--no-context-shift",
+                "--slot-save-path", str(self.state_dir)]  # fast resume (server_state.py)
         return [*argv, *p.extra_args]
 
     async def start(self) -> None:
         """Spawn and wait until /health says ok; MissingError/GenerationError with the log's
         reason when it exits or does not get ready in time."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         t0 = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL, stdout=log,

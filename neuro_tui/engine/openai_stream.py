@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
+from httpx_sse._decoders import SSEDecoder  # the library's own decoder, fed line by line
 
 _CONTEXT = re.compile(r"context (length|size|window)|maximum context|too many tokens|"
                       r"exceeds? (the )?(available )?context", re.IGNORECASE)
@@ -126,15 +127,30 @@ async def stream_chat(client: httpx.AsyncClient, url: str, payload: dict,
                                    "finish_reason")
             return
         try:
-            async for event in source.aiter_sse():
-                if event.data.strip() == "[DONE]":
+            async for data in _events(response):
+                if data.strip() == "[DONE]":
                     return
-                if not event.data.strip():
+                if not data.strip():
                     continue
-                chunk = parse_chunk(event.data)
+                chunk = parse_chunk(data)
                 finished = finished or chunk.finish is not None
                 yield chunk
         except SSEError as error:
             raise StreamBroken(f"malformed event stream: {error}") from None
     if not finished:
         raise StreamBroken("the stream ended before the answer finished")
+
+
+async def _events(response: httpx.Response) -> AsyncIterator[str]:
+    """The `data` of each event, decoded by httpx-sse's SSEDecoder. One addition: llama-server
+    up to at least b6xxx (llama-cpp-python 0.3.16) sends an error inside a 200 stream as a
+    line `error: {json}`, which is no SSE field, so every SSE parser drops it and the stream
+    looks like an empty answer; that line is raised here as the ApiError it is (a request
+    longer than the context comes this way with --no-context-shift)."""
+    decoder = SSEDecoder()
+    async for line in response.aiter_lines():
+        if line.startswith("error:"):
+            raise parse_error(None, line[len("error:"):].strip())
+        event = decoder.decode(line)
+        if event is not None:
+            yield event.data

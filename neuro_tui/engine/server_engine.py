@@ -40,7 +40,8 @@ from neuro_tui.engine.timing import LiveStats, ProcessProbe
 class ServerSession:
     keeps_history = True  # restart(None) loses nothing: the message list is the memory
 
-    def __init__(self, spec: ServerSpec, launcher=None, pid: int | None = None):
+    def __init__(self, spec: ServerSpec, launcher=None, pid: int | None = None,
+                 slot_dir: Path | None = None):
         self.spec = spec  # after start(): .model = the model the server reports
         self._wanted = spec.model  # what to ask for ('' = the server's first), every start
         self.launcher = launcher
@@ -53,6 +54,7 @@ class ServerSession:
         self.last_usage: dict | None = None
         self.last_request: dict | None = None  # the last payload (no headers: no key)
         self._pid = pid
+        self.slot_dir = slot_dir  # its --slot-save-path: a server neuro-tui started, else None
         self._client: httpx.AsyncClient | None = None
         self._system = spec.params.system_prompt
         self._first = 0  # history index the message list starts at (after a recap)
@@ -182,6 +184,34 @@ class ServerSession:
         """The prefix of the running or last warm (ask() with another prefix gains nothing
         from it: the core cancels it then)."""
         return self._warmer.prefix
+
+    # -- what the chat core decides (chat/message_list.py, chat/slot_resume.py) -----------
+    def set_history(self, exchanges: list[Exchange], system: str | None = None) -> None:
+        """The earlier turns the next requests carry (the context policy's choice on this
+        engine: no restart), and the system prompt (None: the configured one)."""
+        self.history, self._first = list(exchanges), 0
+        self._system = self.spec.params.system_prompt if system is None else system
+
+    @property
+    def system(self) -> str:
+        return self._system
+
+    async def count_tokens(self, text: str) -> int | None:
+        from neuro_tui.engine.server_state import count_tokens
+
+        return await count_tokens(self, text)
+
+    async def save_state(self, filename: str) -> dict:
+        """llama-server writes its slot (KV cache + tokens) to slot_dir/filename."""
+        from neuro_tui.engine.server_state import slot_action
+
+        await self._warmer.cancel()  # a warm's tokens are not the conversation
+        return await slot_action(self, "save", filename)
+
+    async def restore_state(self, filename: str) -> dict:
+        from neuro_tui.engine.server_state import slot_action
+
+        return await slot_action(self, "restore", filename)
 
     # -- turns ---------------------------------------------------------------------------
     def messages(self, text: str) -> list[dict[str, str]]:

@@ -170,30 +170,6 @@ def test_a_remote_url_without_opt_in_is_refused_before_any_socket():
         build_session(config)
 
 
-async def test_context_overflow_restarts_with_the_policy_recap_as_a_new_message_list(srv):
-    from tests import server_shapes
-
-    service = service_for(srv.url)
-    try:
-        await ask(service, "What is the capital of France?")
-        await ask(service, "And of Italy?")
-        srv.fault = Fault(status=400, body=server_shapes.context_error("llama.cpp", 3000, 2048))
-        events = await ask(service, "One more?")
-        end = of(events, ev.TurnEnded)[0]
-        assert end.status is TurnStatus.FAILED
-        assert any(n.level == "warning" and "restarted with a recap" in n.text
-                   for n in of(events, ev.Notice)), of(events, ev.Notice)
-        ready = of(events, ev.EngineReady)[-1]  # the same run() restarted it at once
-        assert ready.notice.startswith(f"reconnected to {srv.url}; the model was given a recap")
-        after = await ask(service, "Short answer please.")
-        assert of(after, ev.TurnEnded)[0].status is TurnStatus.DONE
-        messages = srv.chat_requests[-1]["body"]["messages"]
-        assert [m["role"] for m in messages] == ["system", "user"]  # a fresh list...
-        assert "What is the capital of France?" in messages[0]["content"]  # ...with the recap
-    finally:
-        await service.close()
-
-
 async def test_cited_turn_on_the_server_engine(srv, tmp_path, monkeypatch):
     """Retrieval and citations work unchanged on the server engine (a real Tantivy index);
     the server's spec is not a llama-cli: no tuning run, no llama-tokenize beside a URL."""

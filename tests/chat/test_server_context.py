@@ -1,0 +1,206 @@
+"""The context policy and fast resume on the server engine, on the loopback server.
+
+What is checked is what was really sent: the loopback server (tests/openai_server.py)
+records every request, counts a "token" per word (/tokenize too, as llama-server counts
+its own), can refuse a prompt that is too long the way llama-server 0.3.16 does with
+--no-context-shift (an `error:` line inside the 200 stream), and saves/restores its
+"slot" (the cached words) to a file as llama-server does with --slot-save-path.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from neuro_tui import config as config_mod
+from neuro_tui.chat import events as ev
+from neuro_tui.chat import store as store_mod
+from neuro_tui.chat.events import TurnStatus
+from neuro_tui.chat.service import ChatService
+from neuro_tui.chat.store import ChatStore
+from neuro_tui.engine.factory import build_session
+from tests.openai_server import OpenAIServer
+
+pytestmark = pytest.mark.timeout(90)
+ANSWER = "one two three four five six seven eight nine ten."  # 10 words
+
+
+@pytest.fixture
+def srv():
+    with OpenAIServer("llama.cpp") as server:
+        server.script.answer = ANSWER
+        server.script.delay_s = 0.0
+        yield server
+
+
+def service_for(url, tmp_path, policy, slot_dir=None, transcript=None, store=None,
+                **flags) -> ChatService:
+    config = config_mod.load({"engine": "server", "engine_url": url, "max_tokens": 16,
+                              "context_policy": policy, "system_prompt": "Be brief.",
+                              **flags}, environ={})
+
+    def factory(cfg):
+        session = build_session(cfg)
+        session.slot_dir = slot_dir  # a server neuro-tui started has one (--slot-save-path)
+        return session
+    store = store or ChatStore.create(folder=tmp_path)
+    return ChatService(config, retriever=False, session_factory=factory, store=store,
+                       transcript=transcript)
+
+
+def question(n: int) -> str:
+    return f"Question {n} about topic{n} please answer"  # 6 words
+
+
+async def chat(service, turns: range) -> list:
+    out = []
+    for n in turns:
+        out += [e async for e in service.ask(question(n))]
+    return out
+
+
+def of(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def asked(request) -> list[str]:
+    return [m["content"] for m in request["body"]["messages"] if m["role"] == "user"]
+
+
+@pytest.mark.parametrize("policy", ["truncate-middle", "rolling"])
+async def test_the_policy_chooses_the_messages_sent_no_restart(srv, tmp_path, policy):
+    srv.script.ctx = 200  # /props n_ctx: ~11 turns of 6 + 10 words
+    srv.script.enforce_ctx = 200  # and the server really refuses more
+    service = service_for(srv.url, tmp_path, policy)
+    try:
+        events = await chat(service, range(1, 25))
+        assert len(of(events, ev.EngineStarting)) == 1  # never restarted
+        assert all(e.status is TurnStatus.DONE for e in of(events, ev.TurnEnded))
+        drops = of(events, ev.TurnsDropped)
+        assert len(drops) >= 2 and all(d.policy == policy and d.reason == "context"
+                                       for d in drops)
+        requests = srv.chat_requests
+        assert len(requests) == 24  # one per turn: nothing refused, nothing retried
+        for drop in drops:  # the request of that turn holds exactly the kept turns
+            sent = asked(requests[drop.turn - 1])
+            assert sent == [question(n) for n in drop.kept] + [question(drop.turn)]
+            assert not set(drop.kept) & set(drop.dropped)
+            assert set(drop.kept) | set(drop.dropped) == set(range(1, drop.turn))
+            newest = drop.kept[1:] if policy == "truncate-middle" else drop.kept
+            assert list(newest) == list(range(drop.turn - len(newest), drop.turn))
+            assert (drop.kept[0] == 1) == (policy == "truncate-middle")
+        last = drops[-1]
+        kept_after = [question(n) for n in last.kept] + [question(n) for n in
+                                                         range(last.turn, 25)]
+        assert asked(requests[-1]) == kept_after  # later turns join the shorter list
+        for request in requests:  # what the server read always fitted its context
+            words = " ".join(m["content"] for m in request["body"]["messages"]).split()
+            assert len(words) + 16 <= 200
+        saved = store_mod.load(service.store.path)
+        assert [t.question for t in saved.turns] == [question(n) for n in range(1, 25)]
+        assert all(t.answer == ANSWER for t in saved.turns)  # the file keeps everything
+    finally:
+        await service.close()
+
+
+async def test_stop_refuses_the_turn_with_the_choices_and_sends_nothing(srv, tmp_path):
+    srv.script.ctx = 160
+    service = service_for(srv.url, tmp_path, "stop")
+    try:
+        events = await chat(service, range(1, 13))
+        failed = [e for e in of(events, ev.TurnEnded) if e.status is TurnStatus.FAILED]
+        assert failed, "the context never filled"
+        first = failed[0]
+        assert "context full" in first.error and "new chat" in first.error
+        assert "fork" in first.error and "truncate-middle or rolling" in first.error
+        assert len(srv.chat_requests) == first.turn - 1  # the refused turn was not sent
+        assert not of(events, ev.TurnsDropped)
+        assert any(n.level == "warning" and "not sent" in n.text for n in of(events, ev.Notice))
+    finally:
+        await service.close()
+
+
+@pytest.mark.parametrize("policy", ["truncate-middle", "stop"])
+async def test_a_context_error_from_the_server_applies_the_policy(srv, tmp_path, policy):
+    """The server says n_ctx 2048 but refuses a prompt of 100 words (its real limit, as
+    llama-server 0.3.16 does with --no-context-shift: inside the 200 stream)."""
+    srv.script.ctx, srv.script.enforce_ctx = 2048, 100
+    service = service_for(srv.url, tmp_path, policy)
+    try:
+        events = await chat(service, range(1, 8))
+        ends = of(events, ev.TurnEnded)
+        refused = [r for r in srv.chat_requests if len(" ".join(
+            m["content"] for m in r["body"]["messages"]).split()) >= 100]
+        assert refused, "the server never refused"
+        if policy == "stop":
+            failed = [e for e in ends if e.status is TurnStatus.FAILED]
+            assert failed and "context full" in failed[0].error and "fork" in failed[0].error
+            return
+        assert all(e.status is TurnStatus.DONE for e in ends)  # dropped, then sent again
+        drop = of(events, ev.TurnsDropped)[0]
+        retry = srv.chat_requests[srv.chat_requests.index(refused[0]) + 1]
+        assert asked(retry) == [question(n) for n in drop.kept] + [question(drop.turn)]
+        assert 1 in drop.kept and drop.dropped
+    finally:
+        await service.close()
+
+
+async def resumed(srv, tmp_path, slot_dir, path):
+    return service_for(srv.url, tmp_path, "truncate-middle", slot_dir=slot_dir,
+                       transcript=store_mod.load(path), store=ChatStore.open(path))
+
+
+async def test_resume_restores_the_servers_saved_state(srv, tmp_path):
+    slots = tmp_path / "server-state"
+    slots.mkdir()
+    srv.script.slot_dir = str(slots)
+    first = service_for(srv.url, tmp_path, "truncate-middle", slot_dir=slots)
+    await chat(first, range(1, 4))
+    path = first.store.path
+    chat_id = first.store.chat_id
+    await first.close()
+    assert (slots / f"{chat_id}.slot").is_file() and (slots / f"{chat_id}.json").is_file()
+    assert oct((slots / f"{chat_id}.json").stat().st_mode & 0o777) == "0o600"
+    srv._cached = []  # another chat used the server meanwhile
+    service = await resumed(srv, tmp_path, slots, path)
+    try:
+        events = [e async for e in service.ask(question(4))]
+        notes = [n.text for n in of(events, ev.Notice)]
+        assert any("resumed from the server's saved state" in n for n in notes), notes
+        request = srv.chat_requests[-1]
+        assert asked(request) == [question(n) for n in range(1, 5)]  # the same list
+        assert request["body"]["messages"][0]["content"] == "Be brief."  # no recap
+        assert of(events, ev.TurnEnded)[0].status is TurnStatus.DONE
+        end = of(events, ev.TurnEnded)[0]
+        new_words = len(question(4).split())
+        assert end.stats["prompt_tokens"] - srv.last_cache_n <= new_words  # read only those
+    finally:
+        await service.close()
+
+
+@pytest.mark.parametrize("why", ["missing", "not-ours", "refused"])
+async def test_resume_falls_back_to_the_recap_and_says_why(srv, tmp_path, why):
+    slots = tmp_path / "server-state"
+    slots.mkdir()
+    srv.script.slot_dir = str(slots)
+    first = service_for(srv.url, tmp_path, "truncate-middle", slot_dir=slots)
+    await chat(first, range(1, 4))
+    path, chat_id = first.store.path, first.store.chat_id
+    await first.close()
+    if why == "missing":
+        (slots / f"{chat_id}.slot").unlink()
+    if why == "refused":
+        (slots / f"{chat_id}.slot").write_text("not a slot")
+    service = await resumed(srv, tmp_path, None if why == "not-ours" else slots, path)
+    try:
+        events = [e async for e in service.ask(question(4))]
+        notes = [n.text for n in of(events, ev.Notice)]
+        expect = {"missing": "no saved server state for this chat",
+                  "not-ours": "is not a server neuro-tui started",
+                  "refused": "refused to restore"}[why]
+        assert any(expect in n and "recap of 3 earlier turn(s)" in n for n in notes), notes
+        messages = srv.chat_requests[-1]["body"]["messages"]
+        assert [m["role"] for m in messages] == ["system", "user"]
+        assert question(1) in messages[0]["content"]  # the recap carries the chat
+        assert of(events, ev.TurnEnded)[0].status is TurnStatus.DONE
+    finally:
+        await service.close()
