@@ -3,6 +3,8 @@
 Each case: a name, the text a model (or a file, or a page) produces, and what a user must see
 of it under the textsafe policy (neuro_tui/textsafe.py). Every case ends with AFTER: whatever
 came before, that visible text must arrive. Rich markup is data: it must show literally.
+Every face shows exactly textsafe's result (`lost`); tests/faults/test_output_framing_agree.py
+checks row by row that the engine path (parser, then the core's one cleaner) equals it.
 """
 
 from __future__ import annotations
@@ -51,24 +53,14 @@ def all_in_one() -> str:
     return "\n".join(text for _, text, _ in CASES)
 
 
-def lost(output: str) -> list[str]:
-    """Cases whose visible text did not arrive in `output`: the text before the first
-    control character and the text after the sequences (AFTER), in that order.
+def flat(text: str) -> str:
+    """Words only: Markdown joins soft line breaks and a screen wraps lines."""
+    return " ".join(text.split())
 
-    Weaker than equality with `visible` on purpose: llama-cli's stream parser removes the
-    escapes it frames on before the cleaner sees them, so a payload may show as text there;
-    what must hold on every path is that nothing escapes and nothing visible is lost."""
-    missing = []
-    for name, text, _visible in CASES:
-        cut = next((i for i, c in enumerate(text) if c < " " and c not in "\n\t"
-                    or "\x7f" <= c <= "\x9f" or c in "\u202a\u202b\u202c\u202d\u202e"
-                    "\u2066\u2067\u2068\u2069"), len(text))
-        if cut == len(text):  # plain text (markup): it must arrive as it is
-            if text not in output:
-                missing.append(name)
-            continue
-        before = text[:cut].split("\n")[0]
-        at = output.find(before)
-        if at < 0 or output.find(AFTER, at + len(before)) < 0:
-            missing.append(name)
-    return missing
+
+def lost(output: str) -> list[str]:
+    """Cases whose visible text (exactly what textsafe keeps of them) is not in `output`,
+    compared word by word. The engine passes every sequence through and the chat core
+    cleans once with textsafe, so each face shows textsafe's result: nothing less."""
+    shown = flat(output)
+    return [name for name, _text, visible in CASES if flat(visible) not in shown]

@@ -88,13 +88,16 @@ def answer_oracle(raw: bytes, sent: bytes | None = None) -> str:
 def replay(steps, flavor: Flavor, color: bool, chunker=None):
     """Feed the reads to a StreamParser, calling sent() at each message.
 
-    Returns (answers, events): answers[k] is the text the parser gave for message k (the
-    text before the first message is not an answer). `chunker(bytes) -> list[bytes]`
-    re-splits the bytes between two sends.
+    Returns (answers, events): answers[k] is the text of message k as a user sees it: the
+    parser's raw Text cleaned once by the chat core's cleaner (textsafe.StreamCleaner), as
+    chat/turn_runner does. The text before the first message is not an answer.
+    `chunker(bytes) -> list[bytes]` re-splits the bytes between two sends.
     """
     from neuro_tui.engine.protocol import StreamParser, Text
+    from neuro_tui.textsafe import StreamCleaner
 
     parser = StreamParser(flavor, color)
+    cleaners: list[StreamCleaner] = []
     starts = dict(messages(steps))
     answers: list[str] = []
     events: list = []
@@ -106,7 +109,7 @@ def replay(steps, flavor: Flavor, color: bool, chunker=None):
             for event in parser.feed(chunk):
                 events.append(event)
                 if isinstance(event, Text) and answers:
-                    answers[-1] += event.text
+                    answers[-1] += cleaners[-1].feed(event.text)
         pending = b""
 
     for i, (kind, data) in enumerate(steps):
@@ -121,11 +124,16 @@ def replay(steps, flavor: Flavor, color: bool, chunker=None):
             if data != b"\x03" or parser.state == "maybe":  # the recorder saw the prompt
                 events.extend(parser.confirm_end())
             if i in starts:
+                if cleaners:
+                    answers[-1] += cleaners[-1].finish()
                 parser.sent(starts[i])
                 answers.append("")
+                cleaners.append(StreamCleaner())
     flush()
     for event in parser.finish():
         events.append(event)
         if isinstance(event, Text) and answers:
-            answers[-1] += event.text
+            answers[-1] += cleaners[-1].feed(event.text)
+    if cleaners:
+        answers[-1] += cleaners[-1].finish()
     return answers, events

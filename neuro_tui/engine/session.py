@@ -7,7 +7,8 @@ Public API (stable; the TUI, `ask` and `chat --plain` rely on it):
                       # GenerationError (not ready within spec.load_timeout_s)
     async for ev in s.ask(text):  # on first iteration: ValueError if the message is empty,
                                   # RuntimeError unless state is READY or STOPPED
-        AnswerText(text)          # fragments; terminal control sequences already stripped
+        AnswerText(text)          # fragments of RAW model text (only the framing removed):
+                                  #   the chat core cleans it once (textsafe)
         ContextWarning(ctx_used, ctx_size)  # once, at 80 % (estimate), before it wraps
         SessionError(message, kind, exit_code, signal, log_tail, partial)
                                   # kind "crash": llama-cli died mid-answer (partial answer

@@ -40,7 +40,6 @@ from neuro_tui.engine.timing import (
 )
 
 QUIET_CONFIRM_S = 0.3
-ESCAPE_WAIT_S = 0.25  # longest a held escape sequence delays the text after it
 CURSOR_REPLY = b"\x1b[1;1R"
 SAMPLE_EVERY_S = 0.25
 LOG_COUNT_WAIT_S = 1.0  # longest the end of a turn waits for the chat CLI's count line
@@ -148,14 +147,10 @@ async def run_turn(host: TurnHost, st: TurnState):
         while not st.done:
             now = time.monotonic()
             wait = spec.hang_timeout_s if confirm_at is None else max(0.0, confirm_at - now)
-            if parser.holding_escape:
-                wait = min(wait, ESCAPE_WAIT_S)
             try:
                 item = await asyncio.wait_for(st.queue.get(), wait)
             except TimeoutError:
-                if parser.holding_escape:
-                    item = (time.monotonic(), parser.release())
-                elif confirm_at is not None:
+                if confirm_at is not None:
                     confirm_at = None
                     events = parser.confirm_end()
                     if not events:

@@ -1,6 +1,9 @@
 """Hostile model output (issue #12, items 8 and 9): an escape sequence that never ends, and
 the prompt's own colour code printed by the model. Nothing may stop streaming, disable the
-max-tokens stop, or end (and so cut) the answer early."""
+max-tokens stop, or end (and so cut) the answer early.
+
+The engine yields raw model text; the chat core cleans it once (textsafe, issue #11). So the
+assertions here are on the text after that cleaning (`core_clean`), as a user sees it."""
 
 from __future__ import annotations
 
@@ -13,14 +16,15 @@ import pytest
 
 from neuro_tui.engine.events import AnswerText, Flavor, TurnStats
 from neuro_tui.engine.protocol import (
-    MAX_ESCAPE_BYTES,
     AnswerBytes,
     MaybeEnd,
     StreamParser,
     Text,
     TurnEnd,
 )
+from neuro_tui.textsafe import strip_controls
 from tests.faults.conftest import tiny_gguf
+from tests.faults.test_output_framing_agree import core_clean
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -49,42 +53,45 @@ def text_of(events) -> str:
 @pytest.mark.parametrize("flavor", list(Flavor))
 def test_unterminated_osc_keeps_streaming_and_counting(flavor):
     parser = answering(flavor)
-    reads, shown, counted = [b"start ", b"\x1b]0;x"] + [w.encode() for w in WORDS[:40]], "", 0
+    reads, pieces, counted = [b"start ", b"\x1b]0;x"] + [w.encode() for w in WORDS[:40]], [], 0
     for i, data in enumerate(reads):
         events = parser.feed(data)
-        shown += text_of(events)
+        assert text_of(events) == data.decode()  # nothing held: every read streams at once
+        pieces.append(text_of(events))
         counted += sum(e.tokens for e in events if isinstance(e, AnswerBytes))
         assert counted == i + 1  # every token counted when it is read, none twice
-    assert len(shown.split()) >= 30  # held for a few reads at most, then streamed
-    assert "w39" in shown and "\x1b" not in shown
     events = parser.feed(END[flavor])
     assert any(isinstance(e, TurnEnd) for e in events)
-    assert shown + text_of(events) == "start ]0;x" + "".join(WORDS[:40])
+    raw = "".join(pieces) + text_of(events)
+    assert raw == "start \x1b]0;x" + "".join(WORDS[:40])
+    # textsafe: the unterminated OSC's payload goes (up to MAX_STRING), nothing escapes
+    assert core_clean([raw]) == strip_controls(raw) == "start "
 
 
-def test_escape_held_is_bounded_in_length():
+def test_no_escape_sequence_is_held():
+    """Only a proper prefix of a framing marker is held: a long unfinished sequence is not."""
     parser = answering(Flavor.OLD)
-    events = parser.feed(b"a \x1b]" + b"x" * (MAX_ESCAPE_BYTES + 1))
-    assert text_of(events) == "a ]" + "x" * (MAX_ESCAPE_BYTES + 1)
+    events = parser.feed(b"a \x1b]" + b"x" * 65)
+    assert text_of(events) == "a \x1b]" + "x" * 65
 
 
-def test_escape_held_is_released_after_a_quiet_spell():
+def test_a_possible_marker_is_held_until_the_next_read():
     parser = answering(Flavor.OLD)
-    assert text_of(parser.feed(b"a \x1b]0;ti")) == "a "
-    assert parser.holding_escape
-    released = parser.release()  # the session calls this after 0.25 s of quiet
-    assert text_of(released) == "]0;ti"
-    assert sum(e.tokens for e in released if isinstance(e, AnswerBytes)) == 0  # counted before
-    assert not parser.holding_escape
-    assert text_of(parser.feed(b"tle\x07 b")) == "tle b"
+    assert text_of(parser.feed(b"a \x1b[1m")) == "a "  # may become the prompt's bold green
+    assert text_of(parser.feed(b"bold\x1b[0m b")) == "\x1b[1mbold\x1b[0m b"
+    new = answering(Flavor.NEW)
+    assert text_of(new.feed(b"x\r\n\x1b[35m\r\n[ Prompt: 1")) == "x"  # a speeds line?
+    held = new.feed(b" is not a speeds line\r\nmore")
+    assert core_clean(["x", text_of(held)]) == "x\n\n[ Prompt: 1 is not a speeds line\nmore"
 
 
-def test_complete_sequences_still_vanish():
+def test_complete_sequences_reach_the_core_which_removes_them():
     parser = answering(Flavor.OLD)
     events = []
     for data in (b"a\x1b", b"]0;ti", b"tle\x07 b \x1b[3", b"1mred\x1b[0m"):
         events += parser.feed(data)
-    assert text_of(events) == "a b red"
+    assert text_of(events) == "a\x1b]0;title\x07 b \x1b[31mred\x1b[0m"
+    assert core_clean([text_of(events)]) == "a b red"
 
 
 @pytest.mark.parametrize("flavor", list(Flavor))
@@ -96,7 +103,7 @@ def test_model_printing_the_prompt_colour_does_not_end_the_answer(flavor, split)
     for data in ([stream[i:i + 1] for i in range(len(stream))] if split else [stream]):
         events += parser.feed(data)
     assert not any(isinstance(e, TurnEnd) for e in events)
-    assert text_of(events) == "Use green for input.\nAnd \n> more."
+    assert core_clean([text_of(events)]) == "Use green for input.\nAnd \n> more."
     events = parser.feed(END[flavor])
     assert any(isinstance(e, TurnEnd) for e in events)
 
@@ -106,7 +113,7 @@ def test_green_that_overtakes_the_prompt_is_a_possible_end(late):
     """llama-cli's log thread may print the prompt after the (direct) colour code."""
     parser = answering(Flavor.OLD)
     events = parser.feed(b"Done." + GREEN) + parser.feed(late)
-    assert text_of(events) == "Done." and any(isinstance(e, MaybeEnd) for e in events)
+    assert core_clean([text_of(events)]) == "Done." and any(isinstance(e, MaybeEnd) for e in events)
     assert any(isinstance(e, TurnEnd) for e in parser.confirm_end())
 
 
@@ -119,8 +126,9 @@ def test_bare_prompt_then_late_green_ends_at_once():
 
 
 async def turn(session, text):
+    """(the answer after the core's one cleaning, the engine's events)"""
     events = [e async for e in session.ask(text)]
-    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+    return core_clean(e.text for e in events if isinstance(e, AnswerText)), events
 
 
 @pytest.mark.parametrize("flavor", ["old", "bitnet", "new"])
@@ -145,8 +153,10 @@ async def test_unterminated_osc_max_tokens_with_the_fake(make, flavor):
     assert time.monotonic() - t0 < 8  # all 1,500 tokens take 15 s
     stats = events[-1]
     assert isinstance(stats, TurnStats) and stats.stop_reason == "max_tokens"
-    assert stats.tokens == 20 and text.startswith("start ]0;x w0 w1")
-    assert 15 <= len(text.split()) <= 20
+    raw = "".join(e.text for e in events if isinstance(e, AnswerText))
+    assert stats.tokens == 20 and raw.startswith("start \x1b]0;x w0 w1")
+    assert 15 <= len(raw.split()) <= 20
+    assert text == strip_controls(raw) == "start "  # the OSC's payload: < MAX_STRING chars
     assert (await turn(s, "and?"))[0] == "next"
     await s.close()
 
@@ -157,7 +167,8 @@ async def test_unterminated_osc_streams_with_the_fake(make):
     await s.start()
     pieces = [e.text async for e in s.ask("go") if isinstance(e, AnswerText)]
     assert len(pieces) > 50  # arrived token by token, not in one piece at the end
-    assert "w199" in "".join(pieces)
+    shown = core_clean(pieces)  # the payload goes for MAX_STRING characters, then text
+    assert "w199" in shown and shown.startswith("a ") and "\x1b" not in shown
     await s.close()
 
 
@@ -180,6 +191,6 @@ def test_ask_stream_max_tokens_with_an_unterminated_osc(fake_llama_cli, tmp_path
     out = (first + out).decode()
     assert proc.returncode == 0, err
     assert total < 10 and t_first < total  # stopped at 20, streamed before the end
-    assert out.startswith("start ]0;x w0") and "\x1b" not in out
-    assert len(out.split()) <= 20
+    # textsafe: the 19 words after the unterminated OSC are its payload (< MAX_STRING)
+    assert out.split() == ["start"] and "\x1b" not in out
     assert "20 tokens" in err.decode() and "Traceback" not in err.decode()

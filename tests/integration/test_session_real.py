@@ -22,6 +22,7 @@ from neuro_tui.engine.events import (
 )
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
+from neuro_tui.textsafe import StreamCleaner
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -56,8 +57,11 @@ def session_for(runtime, smollm2, tmp_path):
 
 
 async def turn(session, text):
+    """(the answer as the chat core shows it: raw engine text cleaned once, textsafe)"""
     events = [e async for e in session.ask(text)]
-    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+    cleaner = StreamCleaner()
+    shown = "".join(cleaner.feed(e.text) for e in events if isinstance(e, AnswerText))
+    return shown + cleaner.finish(), events
 
 
 def assert_gone(pid):
@@ -173,6 +177,7 @@ from pathlib import Path
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
+from neuro_tui.textsafe import StreamCleaner
 async def main():
     s = LlamaSession(SessionSpec(binary=Path({str(binary)!r}), flavor=Flavor({flavor.value!r}),
         model=Path({str(smollm2)!r}), params=GenerationParams(threads=1, max_tokens=0),

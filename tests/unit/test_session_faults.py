@@ -13,6 +13,7 @@ from neuro_tui.engine.events import AnswerText, Flavor, SessionError, SessionSta
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
 from neuro_tui.errors import MissingError
+from neuro_tui.textsafe import StreamCleaner
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,8 +45,12 @@ def make(fake_llama_cli, tmp_path, monkeypatch):
 
 
 async def turn(session, text):
+    """(the answer as a user sees it, the events): the session yields raw model text and the
+    chat core cleans it once (textsafe.StreamCleaner, as chat/turn_runner does)."""
     events = [e async for e in session.ask(text)]
-    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+    cleaner = StreamCleaner()
+    shown = "".join(cleaner.feed(e.text) for e in events if isinstance(e, AnswerText))
+    return shown + cleaner.finish(), events
 
 
 @pytest.mark.parametrize("flavor", ["old", "bitnet", "new"])
