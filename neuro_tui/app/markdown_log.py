@@ -15,7 +15,6 @@ import gc
 import time
 from dataclasses import dataclass
 
-from rich.markdown import Markdown
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click
@@ -24,7 +23,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from neuro_tui.app.markdown_blocks import block_starts, split_open_fence
+from neuro_tui.app import answer_marks
+from neuro_tui.app.markdown_blocks import BlockMarkdown, block_starts, split_open_fence
 from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations, style_marks
 
 FRAME_S = 1 / 30
@@ -39,6 +39,10 @@ class Block:
     trim_top: bool = False  # a fence chunk continuing the one above: no padding, no gap
     trim_bottom: bool = False
     marked: bool = False  # an answer with grounding glyphs after its [n] (coloured)
+    height: int = 0  # lines it holds in the flat list, its gap line included
+    gap: bool = False  # its first line is the blank line between blocks
+    first: int = -1  # its lines in the answer text, first..end (-1: not a plain slice)
+    end: int = -1
 
 
 class MarkdownLog(Widget):
@@ -78,16 +82,22 @@ class MarkdownLog(Widget):
         self._base_key = ""
         self._answer_at: tuple[int, int, int] | None = None  # turn, block, line it began at
         self._marking = False  # the answer being re-rendered carries grounding glyphs
+        self._reuse: dict[str, list[Strip]] = {}  # block source -> strips, while re-marking
+        self._tail_at: int | None = 0  # answer line the tail starts at (None: after a chunk)
+        self._pending: list[int] = []  # marked blocks still shown without their glyphs
+        self._pending_at = (0, 0)  # block and line the answer they belong to starts at
 
     # -- rendering -------------------------------------------------------------------
     def _render_block(self, block: Block) -> list[Strip]:
+        if block.kind == "md" and not block.trim_top and not block.trim_bottom and (
+                (kept := self._reuse.get(block.source)) is not None):
+            return kept  # re-marking: a block the glyphs did not change
         width = max(10, self._width)
         console = self.app.console
         options = console.options.update(width=width, height=None, highlight=False)
         if block.kind == "md":
             dark = getattr(self.app.current_theme, "dark", True)
-            renderable = Markdown(block.source, code_theme="monokai" if dark else "default",
-                                  hyperlinks=False)
+            renderable = BlockMarkdown(block.source, "monokai" if dark else "default")
         else:
             renderable = Text(block.source, style=Style.parse(block.style or "none"))
         lines = console.render_lines(renderable, options, pad=False)
@@ -114,12 +124,13 @@ class MarkdownLog(Widget):
         gap = bool(self.blocks) and block.kind != "note" and not block.trim_top
         self.blocks.append(block)
         new = ([Strip.blank(0)] if gap else []) + self._render_block(block)
+        block.height, block.gap = len(new), gap
         self._lines.extend(new)
         self._owner.extend([block.turn] * len(new))
 
     def rerender(self) -> None:
         """Width or theme changed: render every kept block again."""
-        self._base_style = None
+        self._base_style, self._pending = None, []
         blocks, self.blocks, self._lines, self._owner = self.blocks, [], [], []
         for block in blocks:
             self._append_block(block)
@@ -168,23 +179,69 @@ class MarkdownLog(Widget):
 
     def begin_answer(self, turn: int) -> None:
         self._turn, self._tail, self._tail_lines, self._tail_cont = turn, "", [], False
-        self._answer_at = (turn, len(self.blocks), len(self._lines))
+        self._answer_at, self._tail_at = (turn, len(self.blocks), len(self._lines)), 0
 
     def replace_answer(self, turn: int, text: str) -> bool:
         """Render the answer just ended again as `text` (the same answer with grounding
         glyphs): once per turn, only while nothing was added below it. False if it could
-        not (the caller then says it in a note)."""
+        not (the caller then says it in a note). Only the blocks the glyphs changed are
+        rendered again, bottom (visible) first, the rest in later frames: the whole 10k-token
+        answer re-rendered at its end cost ~0.3 s (bench/bench_stream_render.py)."""
         at = self._answer_at
         if at is None or at[0] != turn or self._turn is not None or any(
                 b.kind != "md" or b.turn != turn for b in self.blocks[at[1]:]):
             return False
+        self._flush_pending()
+        changes = answer_marks.changed_blocks(self.blocks[at[1]:], text)
+        if changes is None:  # a chunked fence: its lines are not slices of the answer
+            self._rerender_answer(at, text)
+            return True
+        for i, source in changes.items():
+            block = self.blocks[at[1] + i]
+            block.source, block.marked = source, True
+        self._pending, self._pending_at = [at[1] + i for i in changes], at[1:]
+        self._restyle_pending(budget_s=FRAME_S / 3)
+        return True
+
+    def _restyle_pending(self, budget_s: float) -> None:
+        """Render marked blocks again, last first, until `budget_s` is spent."""
+        if not self._pending:
+            return
+        start = time.perf_counter()
+        first_block, y = self._pending_at
+        tops = {}
+        for i in range(first_block, len(self.blocks)):
+            tops[i] = y
+            y += self.blocks[i].height
+        while self._pending:
+            i = self._pending.pop()
+            block, top = self.blocks[i], tops[i]
+            new = [Strip.blank(0)] * block.gap + self._render_block(block)
+            self._lines[top:top + block.height] = new
+            self._owner[top:top + block.height] = [block.turn] * len(new)
+            block.height = len(new)
+            if time.perf_counter() - start >= budget_s:
+                break
+        self.refresh(layout=True)
+        if self._pending:
+            self.set_timer(FRAME_S, lambda: self._restyle_pending(FRAME_S / 3))
+
+    def _flush_pending(self) -> None:
+        self._restyle_pending(budget_s=float("inf"))
+
+    def _rerender_answer(self, at: tuple[int, int, int], text: str) -> None:
+        self._reuse, y = {}, at[2]
+        for block in self.blocks[at[1]:]:
+            strips = self._lines[y:y + block.height]
+            y += block.height
+            if not (block.trim_top or block.trim_bottom or block.marked):
+                self._reuse[block.source] = strips[1:] if block.gap else strips
         del self.blocks[at[1]:], self._lines[at[2]:], self._owner[at[2]:]
-        self._turn, self._tail, self._tail_cont, self._marking = turn, text, False, True
+        self._turn, self._tail, self._tail_cont, self._marking = at[0], text, False, True
         try:
             self.flush(final=True)
         finally:
-            self._turn, self._marking = None, False
-        return True
+            self._turn, self._marking, self._reuse = None, False, {}
 
     def append(self, fragment: str) -> None:
         """Queue answer text; the screen is updated at most 30 times a second."""
@@ -203,26 +260,29 @@ class MarkdownLog(Widget):
         if cut > 0:
             lines = self._tail.split("\n")
             bounds = starts[: cut + 1] + ([len(lines)] if final else [])
+            base = self._tail_at
             for start, end in zip(bounds, bounds[1:], strict=False):
                 src = "\n".join(lines[start:end]).strip("\n")
                 if src:
+                    known = base is not None and not self._tail_cont
                     self._append_block(Block("md", src, self._turn or 0,
-                                             trim_top=self._tail_cont,
-                                             marked=self._marking))
+                                             trim_top=self._tail_cont, marked=self._marking,
+                                             first=base + start if known else -1,
+                                             end=base + end if known else -1))
                     self._tail_cont = False
             self._tail = "" if final else "\n".join(lines[starts[cut]:])
+            if base is not None and not final:
+                self._tail_at = base + starts[cut]
             now = time.monotonic()
             if now - self._last_gc > 2:
                 _collect_then_freeze()
                 self._last_gc = now
         if final:
             self.set_timer(0.3, _collect_then_freeze)  # after the final frame is shown
-        elif final:
-            self._tail = ""
         while not final and (chunk := split_open_fence(self._tail)):
             self._append_block(Block("md", chunk[0], self._turn or 0, trim_top=self._tail_cont,
                                      trim_bottom=True))
-            self._tail, self._tail_cont, cut = chunk[1], True, 1
+            self._tail, self._tail_cont, cut, self._tail_at = chunk[1], True, 1, None
         self._tail_lines = self._render_tail()
         if len(self._lines) + len(self._tail_lines) != before or cut > 0:
             self.refresh(layout=True)
@@ -236,6 +296,7 @@ class MarkdownLog(Widget):
         self._turn = None
 
     def clear(self) -> None:
+        self._pending = []
         self.blocks, self._lines, self._owner, self._tail, self._tail_lines = [], [], [], "", []
         self.refresh(layout=True)
 

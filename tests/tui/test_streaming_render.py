@@ -85,3 +85,15 @@ async def test_resize_rewraps_the_transcript(make_app, fake):
         narrow = log.text_lines()
         assert len(narrow) > wide
         assert all(len(line.rstrip()) <= log.content_size.width for line in narrow)
+
+
+def test_block_markdown_sets_what_rich_markdown_sets():
+    """BlockMarkdown skips rich's per-instance parser; if rich's __init__ gains a field,
+    this fails rather than the chat rendering without it."""
+    from neuro_tui.app.markdown_blocks import BlockMarkdown
+
+    ours, theirs = BlockMarkdown("a **b** [1]"), Markdown("a **b** [1]", hyperlinks=False)
+    assert vars(ours).keys() == vars(theirs).keys()
+    assert {k: v for k, v in vars(ours).items() if k != "parsed"} == \
+        {k: v for k, v in vars(theirs).items() if k != "parsed"}
+    assert [t.as_dict() for t in ours.parsed] == [t.as_dict() for t in theirs.parsed]
