@@ -77,16 +77,20 @@ async def main() -> int:
         for name, policy in (("budget", make_policy("truncate-middle", config)),
                              ("whole", KeepContext())):
             resumed = ChatService(config, transcript=longer(chat, times), context_policy=policy)
-            recap_tokens = cost(resumed.recap())
             t0 = time.perf_counter()
             first, ttft = await turn(resumed, QUESTION)
             total = (time.perf_counter() - t0) * 1000
+            resumed.transcript = longer(chat, times)  # the recap it started with, measured
+            recap_tokens = cost(resumed.recap())  # rate (the session's spec exists now)
+            rate = getattr(policy, "rate_used", None)
             load = resumed.session.stats.load_ms or 0.0
             await resumed.close()
             rows.append((times * args.turns, name, recap_tokens, load, ttft, total))
             print(f"resume {times * args.turns:3d} turns, {name:6s} recap ~{recap_tokens:4d} "
                   f"tok: load {load:5.0f} ms, TTFT {ttft:4.0f} ms, resume->first token "
-                  f"{total:5.0f} ms ({total / live_first:.1f}x live)")
+                  f"{total:5.0f} ms ({total / live_first:.1f}x live)"
+                  + (f"; budget at {rate[0]:.0f} tok/s ({'measured' if rate[1] else 'fixed'})"
+                     if rate else ""))
     budget = [r[5] for r in rows if r[1] == "budget"]
     print(f"budgeted resume, longest/shortest chat: {budget[-1] / budget[0]:.2f}x")
     return 0

@@ -74,6 +74,10 @@ async def test_restart_before_the_context_wraps_keeps_the_right_turns(
     saved = load(store.path)  # nothing is lost from the chat file
     assert [t.question for t in saved.turns] == QUESTIONS
     assert all(t.status is S.DONE and t.answer.strip() for t in saved.turns)
+    assert saved.drops == tuple(dropped)  # the marks too: a resumed chat shows them
+    assert saved.drops_before(first.turn) == (first,) and saved.context_policy == policy
+    resumed = ChatService(make_config(), transcript=saved)  # the config says otherwise
+    assert resumed.policy.name == policy
 
 
 async def test_stop_refuses_the_turn_with_the_choices(smollm2, llama_cli_old, tmp_path):
