@@ -63,7 +63,8 @@ from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.recap import build_recap
 from neuro_tui.engine.sanitize import Prepared, prepare
 from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
-from neuro_tui.engine.turn import TurnState, after_late_ctrl_c, drain, run_turn
+from neuro_tui.engine.turn import run_turn
+from neuro_tui.engine.turn_state import TurnState, after_late_ctrl_c, drain
 from neuro_tui.errors import GenerationError, MissingError
 
 _LIVE: weakref.WeakSet = weakref.WeakSet()

@@ -1,6 +1,7 @@
 """Items 8 and 9 on every real llama-cli flavor: the real binary answers SmolLM2 questions and
 tests/fakes/inject_pty.py splices hostile bytes into the answer as if the model had printed
-them (the prompt's own colour code; an escape sequence that never ends)."""
+them (the prompt's own colour code; an escape sequence that never ends). The session yields
+raw text; the assertions are on it after the chat core's one cleaning (textsafe)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import sys
 import pytest
 
 from neuro_tui.engine.events import AnswerText, Flavor, TurnStats
+from neuro_tui.textsafe import strip_controls
 from tests.conftest import FAKES
+from tests.faults.test_output_framing_agree import core_clean
+from tests.hostile_text import escaped
 from tests.integration.test_session_real import session_for  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -44,8 +48,9 @@ def injected(session_for, monkeypatch):  # noqa: F811 - the imported fixture
 
 
 async def turn(session, text):
+    """(the answer as the chat core shows it, the events)"""
     events = [e async for e in session.ask(text)]
-    return "".join(e.text for e in events if isinstance(e, AnswerText)), events
+    return core_clean(e.text for e in events if isinstance(e, AnswerText)), events
 
 
 def text_after_injection(record: bytes, inject: bytes, sent: bytes) -> str:
@@ -84,8 +89,34 @@ async def test_unterminated_escape_inside_a_real_answer_max_tokens(injected):
     text, events = await turn(s, "Write a long story about the sea.")
     stats = events[-1]
     assert isinstance(stats, TurnStats) and stats.stop_reason == "max_tokens", stats
-    assert stats.tokens == 20 and "]0;x" in text and len(text.split()) <= 20
+    raw = "".join(e.text for e in events if isinstance(e, AnswerText))
+    assert stats.tokens == 20 and "\x1b]0;x " in raw and len(raw.split()) <= 20
+    assert text == strip_controls(raw) and escaped(text) == []
     assert sum(isinstance(e, AnswerText) for e in events) > 5  # streamed, not one blob
     text, events = await turn(s, "Name one fish.")
     assert isinstance(events[-1], TurnStats)
     await s.close()
+
+
+HOSTILE = "\x1b]0;t b\x1b[31mc \x1b]8;;file:///etc/passwd\x1b\\link\x1b]8;;\x1b\\ \r\x9b2J[bold]x "
+
+
+async def test_real_answer_with_hostile_bytes_equals_textsafe_of_the_bytes(injected,
+                                                                          tmp_path):
+    """The parser and textsafe cannot disagree on real framing bytes either: what the user
+    sees is exactly textsafe's cleaning of the answer bytes llama-cli (and the injector)
+    wrote, however the real reads split them."""
+    s = injected(HOSTILE)
+    await s.start()
+    text, events = await turn(s, "Write three sentences about the sea.")
+    await s.close()
+    assert isinstance(events[-1], TurnStats), events[-1]
+    record = (tmp_path / "pty-0.bin").read_bytes()
+    start = record.index(b"\x1b[0m", record.index(b"Write three")) + 4
+    at = record.index(HOSTILE.encode(), start)
+    ends = [record.find(m, at) for m in (b"\r\n> ", b"\r\n\x1b[35m\r\n", b"\r\n\r\n[ Prompt")]
+    answer = record[start:min(e for e in ends if e >= 0)].replace(b"\r\n", b"\n")
+    expected = strip_controls(answer.decode("utf-8", "replace")).strip("\n")
+    assert text and expected.startswith(text)  # the max-tokens cap may cut the end
+    assert "link" in text and "[bold]x" in text and escaped(text) == []
+    assert len(text.split()) > len(strip_controls(answer[:at - start].decode()).split())

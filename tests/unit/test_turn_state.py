@@ -1,5 +1,6 @@
-"""engine/turn.py runs a turn on one TurnState the session hands it, through a small
-public session API (TurnHost), never on LlamaSession's private members (issue #11)."""
+"""engine/turn.py (with turn_state.py and turn_end.py, split from it) runs a turn on one
+TurnState the session hands it, through a small public session API (TurnHost), never on
+LlamaSession's private members (issue #11)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import ast
 from pathlib import Path
 
 import neuro_tui.engine.turn as turn_mod
+import neuro_tui.engine.turn_end as turn_end_mod
+import neuro_tui.engine.turn_state as turn_state_mod
 
-SOURCE = Path(turn_mod.__file__).read_text()
+MODULES = (turn_mod, turn_end_mod, turn_state_mod)
+SOURCE = "\n".join(Path(module.__file__).read_text() for module in MODULES)
 
 
 def test_turn_uses_no_private_member_of_another_object():
-    tree = ast.parse(SOURCE)
-    private = sorted({f"{ast.unparse(node.value)}.{node.attr}" for node in ast.walk(tree)
-                      if isinstance(node, ast.Attribute) and node.attr.startswith("_")
-                      and not node.attr.startswith("__") and ast.unparse(node.value) != "self"
-                      and not isinstance(node.value, ast.Constant)})
-    assert private == []
+    private = set()
+    for module in MODULES:
+        tree = ast.parse(Path(module.__file__).read_text())
+        private |= {f"{ast.unparse(node.value)}.{node.attr}" for node in ast.walk(tree)
+                    if isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and ast.unparse(node.value) != "self"
+                    and not isinstance(node.value, ast.Constant)}
+    assert sorted(private) == []
 
 
 def test_turn_does_not_import_the_session_and_names_its_state():
