@@ -9,7 +9,7 @@ live turn 21, same run, real llama-cli + SmolLM2.
    quarter of the context): what resuming cost before.
 Goal: the budgeted resume does not grow with the chat's length.
 
-    .venv/bin/python bench/bench_resume.py [--turns 20] [--ctx 4096]
+    .venv/bin/python bench/bench_resume.py [--turns 20] [--ctx 4096] [--engine server]
 """
 
 from __future__ import annotations
@@ -58,7 +58,16 @@ async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=20)
     ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--engine", choices=("llama-cli", "server"), default="llama-cli",
+                    help="server: llama-server's saved slot vs live (bench/resume_server.py)")
     args = ap.parse_args()
+    if args.engine == "server":
+        from bench import resume_server
+        from neuro_tui.models import smollm2
+
+        server = next(_REAL_RUNTIME_ROOT.glob("old-0.3.16/bin/llama-server"))
+        return await resume_server.run(args, smollm2.ensure(_REAL_MODELS_DIR), server,
+                                       QUESTION)
     from neuro_tui.models import smollm2
 
     cli = next(_REAL_RUNTIME_ROOT.glob("old-0.3.16/bin/llama-cli"))

@@ -140,7 +140,10 @@ async def resume(service):
              if t.number not in known]  # turns the chat got elsewhere (llama-cli): send them
     sent += [Exchange(t.question, t.answer, t.partial) for t in later]
     v.numbers += [t.number for t in later]
-    v.changed = True
+    restored = figures.get("n_restored")
+    v.changed = bool(later) or not isinstance(restored, int)
+    if not v.changed:  # the server holds exactly this list: its size is known, nothing to count
+        session.stats.ctx_used = restored
     session.set_history(sent, meta["system"])
     if v.out:
         yield ev.TurnsDropped(None, tuple(sorted(v.out)), (), tuple(v.numbers),
