@@ -24,6 +24,7 @@ import re
 
 from neuro_tui.engine import markers as mk
 from neuro_tui.engine.answer_out import AnswerOut
+from neuro_tui.engine.answer_scan import AnswerScanner
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.loglines import ErrorLine, Exited, Perf, classify_line  # noqa: F401
 from neuro_tui.engine.wire import (  # noqa: F401 - re-exported: the parser's events
@@ -55,13 +56,11 @@ class StreamParser:
         # 0.3.16 with --color turns bold green on *before* the system prompt, so the first
         # marker of the old protocols is a bare "\n> " (no model text can precede it)
         self.ready_marker = GREEN + mk.PROMPT if flavor is Flavor.NEW and color else mk.PROMPT
-        self._old_green = color and flavor is not Flavor.NEW  # bold green frames the prompt
 
     def _start_answer(self) -> None:
         self._out = AnswerOut()
+        self._scan = AnswerScanner(self.flavor, self.color, self._out)
         self._held_reads = 0  # reads counted as a token while their bytes were held
-        self._give_up = False  # the output ended: nothing more will complete a marker
-        self._green_seen = False  # the old protocols' prompt colour came inside the answer
 
     def sent(self, lines: int = 1) -> None:
         """A message of `lines` physical lines was written: its echo comes next."""
@@ -106,9 +105,9 @@ class StreamParser:
         """The child's output ended: flush what is certain."""
         events: list = []
         if self.state == "answer":
-            self._give_up = True  # a held marker prefix will not complete now: it is text
+            self._scan.give_up = True  # a held marker prefix will not complete now: text
             self._answer(events)
-            self._give_up = False
+            self._scan.give_up = False
         if self.state in ("answer", "maybe") and self._buf and self._buf[:1] != b"\n":
             self._out.emit(self._buf, events)
         if self.state in ("answer", "maybe"):
@@ -161,98 +160,20 @@ class StreamParser:
             return
         self._buf, self.state = buf[end:], "answer"
 
-    # -- answers: text passes through, only markers are read ------------------------------
+    # -- answers: text passes through, only markers are read (engine/answer_scan.py) -----
     def _answer(self, events: list) -> None:
-        buf, i, n, text = self._buf, 0, len(self._buf), bytearray()
-        while i < n:
-            c = buf[i]
-            verdict = None
-            if c == 0x1B:
-                verdict = self._at_escape(buf[i:], text, events)
-            elif c == 0x0A:
-                verdict = self._at_newline(buf[i:], text, events)
-            elif c == 0x0D and i == n - 1 and not self._give_up:
-                verdict = "hold"  # may be the CR of a CRLF whose LF is in the next read
-            elif c == 0x45 and self.flavor is Flavor.NEW and not self._out.any_text and not text:
-                verdict = self._at_error(buf[i:], events)
-            if verdict == "hold":
-                break
-            if verdict == "done":
-                return
-            if isinstance(verdict, int):  # bytes consumed (kept as text when they are)
-                i += verdict
-                continue
-            text.append(c)
-            i += 1
-        self._out.emit(text, events)
-        self._buf = buf[i:]
-
-    def _waits(self, rest: bytes, marker: bytes) -> bool:
-        return not self._give_up and mk.is_proper_prefix(rest, marker)
-
-    def _at_escape(self, rest: bytes, text: bytearray, events: list):
-        """At an ESC: "hold", "done" (a speeds line ended the answer), bytes passed, None."""
-        if self._old_green and (rest.startswith(GREEN) or self._waits(rest, GREEN)):
-            if len(rest) < len(GREEN):
-                return "hold"
-            # the prompt's colour overtook the answer's last tokens (llama-cli's log thread
-            # lags), or the model printed it: from now on a bare "\n> " may be the end
-            self._green_seen = True
-            text += GREEN
-            return len(GREEN)
-        if rest.startswith(mk.CURSOR_QUERY):  # answered, and left in the text for the core
-            self._out.emit(text, events)
-            text.clear()
-            events.append(CursorQuery())
-            text += mk.CURSOR_QUERY
-            return len(mk.CURSOR_QUERY)
-        if self._waits(rest, mk.CURSOR_QUERY):
-            return "hold"
-        if self.flavor is Flavor.NEW:  # its ESC[35m comes even with --simple-io
-            return self._at_speeds(rest, text, events)
-        return None
-
-    def _at_newline(self, rest: bytes, text: bytearray, events: list):
-        """At a newline: a marker (end of turn, speeds line) or just text."""
-        if self.flavor is Flavor.NEW:
-            return self._at_speeds(rest, text, events)
-        marker = mk.PROMPT + (GREEN if self.color else b"")
-        if self.color and rest.startswith(marker):
-            self._out.emit(text, events)
-            self._buf = rest[len(marker):]
+        verdict, self._buf = self._scan.scan(self._buf, events)
+        if verdict == "end":
             self._end(events)
-            return "done"
-        if rest.startswith(mk.PROMPT) and (not self.color
-                                           or rest == mk.PROMPT and self._green_seen):
-            self._out.emit(text, events)
-            self.state, self._buf = "maybe", rest
+        elif verdict == "maybe":
+            self.state = "maybe"
             events.append(MaybeEnd())
-            return "done"
-        return "hold" if self._waits(rest, marker) else None
-
-    def _at_speeds(self, rest: bytes, text: bytearray, events: list):
-        m = mk.SPEEDS.match(rest)
-        if m:
-            self._out.emit(text, events)
-            events.append(Speeds(float(m.group(1)), float(m.group(2))))
-            self.state, self._buf = "ending", rest[m.end():]
-            self._out.flush(events)
-            return "done"
-        return "hold" if not self._give_up and mk.may_be_speeds(rest) else None
-
-    def _at_error(self, rest: bytes, events: list):
-        """The chat CLI's `Error: ...` line where an answer should start."""
-        if not self._give_up and mk.may_be_error(rest):
-            return "hold"
-        if not rest.startswith(mk.ERROR_PREFIX):
-            return None
-        line = rest.partition(b"\n")[0]
-        events.append(ErrorLine(line.decode("utf-8", "replace")))
-        return len(line) or None
+        elif verdict == "speeds":
+            self.state = "ending"
 
     def _maybe(self, events: list) -> None:
         after = self._buf[3:]
-        if self._old_green and (after.startswith(GREEN) or GREEN.startswith(after)):
+        if self._scan.old_green and (after.startswith(GREEN) or GREEN.startswith(after)):
             if after.startswith(GREEN):  # the green came late: the prompt after all
                 self._buf = after[len(GREEN):]
                 self._end(events)

@@ -40,34 +40,24 @@ Public API (stable; the TUI, `ask` and `chat --plain` rely on it):
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
-import signal
 import time
-import weakref
 from pathlib import Path
 
 from neuro_tui import paths
 from neuro_tui.engine import args as argmod
 from neuro_tui.engine.events import Exchange, Flavor, SessionState
-from neuro_tui.engine.loglines import (
-    ErrorLine,
-    Perf,
-    classify_line,
-    load_failure_reason,
-    why_lines,
-)
+from neuro_tui.engine.loglines import Perf, classify_line, why_lines
 from neuro_tui.engine.params import SessionSpec
-from neuro_tui.engine.protocol import Ready, StreamParser
+from neuro_tui.engine.protocol import StreamParser
 from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.recap import build_recap
 from neuro_tui.engine.sanitize import Prepared, prepare
+from neuro_tui.engine.startup import exit_words, private_file, wait_until_ready
 from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
 from neuro_tui.engine.turn import run_turn
 from neuro_tui.engine.turn_state import TurnState, after_late_ctrl_c, drain
 from neuro_tui.errors import GenerationError, MissingError
-
-_LIVE: weakref.WeakSet = weakref.WeakSet()
 
 
 class LlamaSession:
@@ -90,7 +80,6 @@ class LlamaSession:
         self._last: TurnState | None = None  # the running or last turn (engine/turn.py)
         self._current = None  # the running turn's generator
         self.log_lines_at_ready = 0
-        _LIVE.add(self)
 
     @property
     def state(self) -> SessionState:
@@ -112,7 +101,7 @@ class LlamaSession:
             raise MissingError(f"llama-cli not found or not executable: {binary}",
                                hint="neuro-tui runtime install")
         folder = self.spec.log_dir or paths.logs_dir()
-        system_file = _private_file(self._system, folder) if self._system else None
+        system_file = private_file(self._system, folder) if self._system else None
         try:
             await self._spawn(system_file)
         finally:  # llama-cli read it while parsing its arguments
@@ -132,32 +121,11 @@ class LlamaSession:
         self._proc = PtyProcess(argv.argv, log, self._on_read, self.record_pty)
         self.stats.state = SessionState.LOADING
         t0 = time.monotonic()
-        self._proc.spawn()
-        errors: list[str] = []
-        deadline = t0 + self.spec.load_timeout_s
-        while True:
-            try:
-                left = max(0.01, deadline - time.monotonic())
-                item = await asyncio.wait_for(self._queue.get(), left)
-            except TimeoutError:
-                await self._proc.end()
-                self.stats.state = SessionState.CRASHED
-                raise GenerationError(
-                    f"llama-cli was not ready after {self.spec.load_timeout_s:.0f} s",
-                    hint=f"log: {log}") from None
-            if item is None:
-                await self._proc.wait_exit(2.0)
-                await self._proc.end()
-                self.stats.state = SessionState.CRASHED
-                reason = (load_failure_reason(self._proc.log_tail(200))
-                          or (errors[0] if errors else self.exit_text()))
-                raise MissingError(
-                    f"llama-cli could not load {Path(self.spec.model).name}: {reason}",
-                    hint=f"log: {log}")
-            events = item[1]
-            errors += [e.text for e in events if isinstance(e, ErrorLine)]
-            if any(isinstance(e, Ready) for e in events):
-                break
+        try:
+            await wait_until_ready(self._proc, self._queue, self.spec)
+        except (GenerationError, MissingError):
+            self.stats.state = SessionState.CRASHED
+            raise
         self.stats.load_ms = (time.monotonic() - t0) * 1000
         self.log_lines_at_ready = len(self._proc.log_tail(10**6))  # crash reasons come after
         self._ctx = ContextTracker(self.stats, self.spec.params.ctx_size, self._system)
@@ -180,10 +148,7 @@ class LlamaSession:
 
     def exit_text(self) -> str:
         """How the process ended, in words (for crash messages)."""
-        p = self._proc
-        if p and p.signal:
-            return f"killed by signal {p.signal} ({signal.Signals(p.signal).name})"
-        return f"exit code {p.exit_code}" if p else "not started"
+        return exit_words(self._proc)
 
     async def restart(self, recap: str | None = None) -> None:
         if self._current is not None:  # an answer still streaming: keep what was said
@@ -267,24 +232,4 @@ class LlamaSession:
             await turn.aclose()
             if self._current is turn:
                 self._current = None
-
-
-def _private_file(text: str, folder: Path) -> Path:
-    """`text` in a new file only this user can read (mkstemp: mode 0600)."""
-    import tempfile
-
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".system-", suffix=".txt", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return Path(name)
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    """If the app exits without close(), take the llama-cli process groups with it."""
-    for session in list(_LIVE):
-        proc = session._proc
-        if proc is not None and proc.child is not None and not proc.child.closed:
-            proc.kill_group(signal.SIGKILL)
 
