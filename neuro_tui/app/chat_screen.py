@@ -220,6 +220,7 @@ class ChatScreen(Screen):
         number = self.service.submit(text)
         turn = self.service.transcript.at(number) if number is not None else None
         if turn is not None:
+            self.query_one("#transcript").anchor()  # scrolled up (or opened at a turn): back
             waiting = sum(1 for t in self.service.transcript.pending if t.number < number)
             self.view.queued(number, turn.question,
                              turn_notes.queued_note(self.engine, waiting))

@@ -3,6 +3,8 @@ countdown, queue, problems."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -23,6 +25,16 @@ def privacy_badges(config) -> list[tuple[str, str]]:
     if getattr(config, "allow_private_hosts", False) or getattr(config, "allow_private", False):
         badges.append((" private hosts allowed ", "bold reverse yellow"))
     return badges
+
+
+def remote_engine(screen) -> str | None:
+    """The host of a server engine off this machine (its ServerSpec.endpoint.local is
+    False), else None: every question, earlier turn and source is sent there."""
+    spec = getattr(getattr(getattr(screen, "service", None), "session", None), "spec", None)
+    endpoint = getattr(spec, "endpoint", None)
+    if endpoint is None or endpoint.local:
+        return None
+    return urlsplit(endpoint.base).netloc or endpoint.base
 
 
 class StatusLine(Widget):
@@ -54,6 +66,8 @@ class StatusLine(Widget):
         t.append(f" {self.engine} ", style="reverse")
         if self.web:
             t.append(" WEB: queries leave this machine ", style="bold reverse red")
+        if host := remote_engine(self.screen):
+            t.append(f" SERVER {host}: chats leave this machine ", style="bold reverse red")
         for text, style in privacy_badges(self.app.config):
             t.append(text, style=style)
         if self.app.config.storage:

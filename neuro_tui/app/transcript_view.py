@@ -103,11 +103,10 @@ class TranscriptView(MarkdownLog):
         self.note(turn_notes.RECOVER.get(kind, kind), "italic")
 
     def turn_line(self, turn: int) -> int | None:
-        """The first line of turn `turn` (its question), for scrolling to it."""
-        try:
-            return self._owner.index(turn)
-        except ValueError:
-            return None
+        """The first line of turn `turn` (its question, after the gap above it)."""
+        lines = self.text_lines()
+        return next((y for y, owner in enumerate(self._owner)
+                     if owner == turn and lines[y].strip()), None)
 
     def scroll_to_turn(self, turn: int) -> None:
         """Turn `turn`'s question at the top of the chat (the scroll's anchor to the end is

@@ -12,20 +12,29 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from neuro_tui.app.status_line import remote_engine
 from neuro_tui.chat.transcript import Transcript
 
 KEYS = [("Enter", "send"), ("F1", "all keys"), ("F2", "timing"), ("F4", "panes"),
         ("F5", "saved chats"), ("F8", "web"), ("F10", "model"), ("Ctrl+Q", "quit")]
 
 
-def welcome_text(engine, state: str, config, web: bool, width: int = 80) -> Text:
-    """`engine`: the last EngineStarting/EngineReady event (None before the first)."""
+def welcome_text(engine, state: str, config, web: bool, width: int = 80,
+                 remote: bool = False) -> Text:
+    """`engine`: the last EngineStarting/EngineReady event (None before the first);
+    `remote`: the server engine is off this machine (shown red, like web search)."""
     t = Text()
     t.append("neuro-tui", style="bold")
     t.append(" · a private chat with a local model\n\n", style="dim")
     rows = []
     if engine is None:
         rows.append(("model", f"{config.model} ({state})"))
+    elif engine.flavor == "server":  # the name the server reports (vLLM's hold a "/")
+        rows.append(("model", f"{engine.model or '(the server chooses)'} ({state})"))
+        rows.append(("runtime", f"server · {engine.runtime}"))
+        if remote:
+            rows.append(("", "not this machine: chats and sources are sent there"))
+        rows.append(("context", f"{engine.ctx_size} tokens"))
     else:
         rows.append(("model", f"{Path(engine.model).name} ({state})"))
         rows.append(("runtime", f"{engine.flavor} protocol · {engine.runtime}"))
@@ -38,7 +47,8 @@ def welcome_text(engine, state: str, config, web: bool, width: int = 80) -> Text
                  else "off: nothing leaves this machine (F8)"))
     for name, value in rows:
         t.append(f"{name:<9}", style="dim")
-        t.append(f"{value}\n", style="bold red" if name == "web" and web else "")
+        red = (name == "web" and web) or (remote and name in ("runtime", ""))
+        t.append(f"{value}\n", style="bold red" if red else "")
     t.append("\nType a question and press Enter.\n")
     column = 0
     for key, what in KEYS:  # lines broken by us: a key never parts from its label
@@ -67,7 +77,7 @@ class Welcome(Widget):
 
     def render(self) -> Text:
         return welcome_text(self.loaded, self.engine, self.app.config, self.web,
-                            self.content_size.width or 80)
+                            self.content_size.width or 80, bool(remote_engine(self.screen)))
 
     def watch_transcript(self, transcript: Transcript) -> None:
         self.display = not transcript.turns

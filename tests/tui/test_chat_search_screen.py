@@ -68,3 +68,39 @@ async def test_f5_slash_search_enter_resumes_that_chat(make_app, fake):
                        and app.screen.service.store is not None
                        and app.screen.service.store.path.stem == "chat001")
         assert app.screen.service.transcript.at(3).question == "Where do axolotls live?"
+
+
+async def test_a_search_result_opens_its_chat_scrolled_to_and_selecting_that_turn(make_app):
+    """Turn 3 of a 12-turn chat: opened, the chat shows turn 3's question on screen (not
+    the end, where a resumed chat otherwise sits) and selects it (its sources, Ctrl+L)."""
+    from neuro_tui.app.chat_screen import ChatScreen
+    from neuro_tui.chat.store import chats_dir
+    from tests.tui.conftest import ready, wait_for
+
+    folder = chats_dir()
+    filler = " ".join(["a long answer line that takes room on the screen"] * 12)
+    for turn in range(1, 13):
+        question = "Where do axolotls live?" if turn == 3 else f"Question number {turn}?"
+        add_turn(folder, "chat001", turn, question, f"{filler}\n\n{filler}")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatSearchScreen))
+        await pilot.press(*"axolotls")
+        await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count == 1)
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                       and app.screen.service.store is not None
+                       and app.screen.service.store.path.stem == "chat001")
+        await pilot.pause(0.3)
+        chat = app.screen
+        assert chat.selected_turn == 3
+        view, scroll = chat.view, chat.query_one("#transcript")
+        line = view.turn_line(3)
+        assert "Where do axolotls live?" in view.text_lines()[line]
+        top = scroll.scroll_y - view.virtual_region.y
+        assert top <= line < top + scroll.size.height  # turn 3's question is on screen
+        assert scroll.scroll_y < scroll.max_scroll_y  # not the end of the chat
