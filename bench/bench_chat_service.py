@@ -89,21 +89,26 @@ class _Scripted:
         yield TurnStats(1, None, None, self.n, False, None, None, None, 0, "eos")
 
 
-async def per_fragment_cost(n: int = 10_000) -> tuple[float, float]:
-    """Microseconds per fragment: engine events consumed bare vs through ChatService."""
+async def per_fragment_cost(n: int = 10_000, blocks: int = 1) -> tuple[float, list[float]]:
+    """Microseconds per fragment: engine events consumed bare, and through ChatService for
+    each block of `n` fragments of one answer of `blocks * n` (flat: the same at the end)."""
     t0 = time.perf_counter()
     async for _ in _Scripted(n).ask("q"):
         pass
     bare = time.perf_counter() - t0
     config = Config()
     config.values.update(ctx_size=0, web=False, storage="")
-    service = ChatService(config, session_factory=lambda c: _Scripted(n), retriever=False)
-    t0 = time.perf_counter()
-    async for _ in service.ask("q"):
-        pass
-    served = time.perf_counter() - t0
+    service = ChatService(config, session_factory=lambda c: _Scripted(n * blocks),
+                          retriever=False)
+    stamps, seen = [time.perf_counter()], 0
+    async for event in service.ask("q"):
+        if isinstance(event, ev.AnswerDelta):
+            seen += 1
+            if seen % n == 0:
+                stamps.append(time.perf_counter())
     await service.close()
-    return bare / n * 1e6, served / n * 1e6
+    return bare / n * 1e6, [(b - a) / n * 1e6
+                            for a, b in zip(stamps, stamps[1:], strict=False)]
 
 
 def main() -> int:
@@ -122,9 +127,11 @@ def main() -> int:
                               temperature=0.7, max_tokens=args.max_tokens, ctx_size=4096)
     spec = SessionSpec(binary=cli, flavor=Flavor.UPSTREAM_CNV,
                        model=args.model or smollm2.ensure(), params=params)
-    bare_us, served_us = asyncio.run(per_fragment_cost())
-    print(f"per fragment (10,000, in-process engine): bare {bare_us:.1f} us, through "
-          f"ChatService {served_us:.1f} us", flush=True)
+    bare_us, served = asyncio.run(per_fragment_cost(blocks=10))
+    print(f"per fragment (in-process engine): bare {bare_us:.1f} us; through ChatService "
+          f"{served[0]:.1f} us for the first 10,000 of a 100,000-fragment answer, "
+          f"{served[-1]:.1f} us for the last 10,000 (end/start {served[-1] / served[0]:.2f})",
+          flush=True)
     rows = []
     for name, run in [("engine", engine_alone), ("service", through_service)] * args.rounds:
         rate, ttft = asyncio.run(run(spec))

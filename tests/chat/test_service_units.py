@@ -91,3 +91,39 @@ async def test_events_and_transcript_agree():
     for event in events:
         replayed = replayed.apply(event)
     assert replayed.turns == service.transcript.turns
+
+
+def test_every_transcript_snapshot_keeps_its_own_answer():
+    """Deltas share the answer's text between Turn versions (chat/answer_text.py): an old
+    snapshot, and one that grows differently from it, still read what they had."""
+    from dataclasses import replace
+
+    from neuro_tui.chat.transcript import Transcript, Turn
+
+    start = Transcript().apply(ev.TurnQueued(1, "q")).apply(ev.TurnQueued(2, "later"))
+    start = start.apply(ev.AnswerDelta(1, "Paris"))
+    a = start.apply(ev.AnswerDelta(1, " is"))
+    b = a.apply(ev.AnswerDelta(1, " big."))
+    fork = a.apply(ev.AnswerDelta(1, " old."))  # an older version grown another way
+    assert [s.at(1).answer for s in (start, a, b, fork)] == [
+        "Paris", "Paris is", "Paris is big.", "Paris is old."]
+    assert b.at(1) == Turn(1, "q", "Paris is big.", status=ev.TurnStatus.GENERATING)
+    assert b.at(2) == Turn(2, "later") and b.at(1).answer + "!" == "Paris is big.!"
+    assert replace(b.at(1), status=ev.TurnStatus.DONE).answer == "Paris is big."
+    ended = b.apply(ev.TurnEnded(1, ev.TurnStatus.DONE, "eos"))
+    assert ended.at(1).answer == "Paris is big." and b.at(1).status is ev.TurnStatus.GENERATING
+
+
+def test_a_delta_copies_neither_the_answer_nor_its_earlier_text():
+    """`answer + text` per delta was quadratic (bench/bench_chat_service.py times 10k
+    fragments at the start and the end of a long answer); now the versions of a streaming
+    answer share one buffer that the newest appends to."""
+    from neuro_tui.chat.transcript import Transcript
+
+    transcript = Transcript().apply(ev.TurnQueued(1, "q")).apply(ev.AnswerDelta(1, "a"))
+    first = transcript.at(1).__dict__["_answer"][0]
+    for i in range(1000):
+        transcript = transcript.apply(ev.AnswerDelta(1, f" tok{i}"))
+        assert transcript.at(1).__dict__["_answer"][0] is first
+    assert first._parts and not first._joined.endswith("tok999")  # nothing joined yet
+    assert transcript.at(1).answer.endswith(" tok998 tok999")
