@@ -145,9 +145,9 @@ async def resume(service):
     if not v.changed:  # the server holds exactly this list: its size is known, nothing to count
         session.stats.ctx_used = restored
     session.set_history(sent, meta["system"])
-    if v.out:
+    if v.out:  # left out by the context policy before the chat was closed, and still
         yield ev.TurnsDropped(None, tuple(sorted(v.out)), (), tuple(v.numbers),
-                              getattr(service.policy, "name", ""), "resume")
+                              getattr(service.policy, "name", ""), "context")
     ms = (figures.get("timings") or {}).get("restore_ms") or figures.get("wall_ms") or 0
     text = (f"resumed from the server's saved state ({figures.get('n_restored')} tokens read "
             f"back in {ms:.0f} ms): the model sees turns {keep_turns.spans(tuple(v.numbers))}"
