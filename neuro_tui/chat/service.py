@@ -284,18 +284,16 @@ class ChatService:
     async def _pump(self, source, seen: Callable[[Any], None] | None = None):
         """Post `source`'s events (`seen` first) and yield the outbox: at once also when
         submit() posts while `source` waits (a load, a prefill), not when it goes on."""
-        step = None
+        step = wake = None  # one wake waiter for many events: a task less per token
         try:
             while True:
                 while self._outbox:
                     yield self._outbox.popleft()
                 step = step or asyncio.ensure_future(_next(source))
-                self._wake.clear()
-                wake = asyncio.ensure_future(self._wake.wait())
-                try:
-                    await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    wake.cancel()
+                if wake is None or wake.done():
+                    self._wake.clear()
+                    wake = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
                 if not step.done():
                     continue  # submit() posted: yield it now
                 done, step = step, None
@@ -307,6 +305,8 @@ class ChatService:
                     seen(event)
                 self._post(event)
         finally:
+            if wake is not None:
+                wake.cancel()
             if step is not None:  # the consumer left while `source` was waiting
                 step.cancel()
                 await asyncio.gather(step, return_exceptions=True)
