@@ -9,7 +9,10 @@ same states, same history. What differs, and why:
   OpenAI `usage`): TurnStats.tokens_exact is True then;
 - interrupt() closes the HTTP stream (llama-server stops generating when the client goes);
 - restart(recap=None) keeps the message list (nothing was lost: reconnect and go on);
-  restart(recap) starts a new list whose system prompt carries `recap` (the context policy);
+  restart(recap) starts a new list whose system prompt carries `recap`; under ChatService
+  the context policy instead sets the list itself (set_history: chat/message_list.py), and
+  a resumed chat restores the server's saved slot (save_state/restore_state, only on a
+  server neuro-tui started: slot_dir; engine/server_state.py, chat/slot_resume.py);
 - errors arrive as SessionError: kind "crash" (the server went away or refused the
   connection; the message names the URL, partial=True keeps the text) and "hang" leave
   state CRASHED: call restart() (reconnects; restarts an owned llama-server), exactly as
