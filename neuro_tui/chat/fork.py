@@ -44,6 +44,7 @@ def fork(original: SavedChat, upto: int, folder: Path | None = None,
     store._meta["forked_from"] = {"id": original.chat_id, "turn": upto,  # noqa: SLF001
                                   "title": transcript.title}
     store.rename(title)
+    store.index_turns = False  # one search-index update for the fork, not one per turn
     for turn in kept:
         store.record(ev.TurnQueued(turn.number, turn.question))
         if turn.sources:
@@ -51,6 +52,7 @@ def fork(original: SavedChat, upto: int, folder: Path | None = None,
         store.record(ev.AnswerDelta(turn.number, turn.answer))
         store.record(ev.TurnEnded(turn.number, turn.status, turn.stop_reason or "eos",
                                   turn.stats, turn.partial, turn.error))
+    store.index_whole_chat()
     store.close()
     return Fork(read(store.path), original.chat_id, upto, model, notice)
 

@@ -44,6 +44,7 @@ class ChatStore:
         self._texts: dict[int, list[str]] = {}  # turn -> question, answer pieces (search)
         self._indexed = (_state(path), title)  # file state and title the index should hold
         self.index_update = None  # Future of the last turn's search_update (benchmarks)
+        self.index_turns = True  # False: a writer of many turns at once (fork) indexes once
 
     @classmethod
     def create(cls, model: str = "", title: str = "", folder: Path | None = None,
@@ -145,10 +146,12 @@ class ChatStore:
             if self._file.read(1) != b"\n":
                 self._file.write(b"\n")
 
-    def _index(self, number: int) -> None:
-        """Hand the ended turn to the chat search index (a background thread), when there
-        is one: chat/search_update.py."""
-        texts = self._texts.pop(number, None)
+    def _index(self, number: int | None) -> None:
+        """Hand the ended turn (None: the whole chat) to the chat search index, when there
+        is one: chat/search_update.py, a background thread."""
+        texts = self._texts.pop(number, None) if number is not None else None
+        if number is not None and not self.index_turns:
+            return
         if not (self.path.parent.parent / "chat-index" / "neuro-chat-index").exists():
             return
         from neuro_tui.chat import search_update
@@ -158,9 +161,15 @@ class ChatStore:
             before = search_update.FORCE_FULL  # a turn we did not see whole, or a rename
         after = _state(self.path)
         self._indexed = (after, self.title)
+        question, answer = (texts[0], "".join(texts[1:])) if texts else ("", "")
         self.index_update = search_update.turn_ended(search_update.EndedTurn(
-            self.path, number, self.title, texts[0] if texts else "", "".join(texts[1:])
-            if texts else "", before, after))
+            self.path, number or 0, self.title, question, answer, before, after))
+
+    def index_whole_chat(self) -> None:
+        """One search-index update for all that was written (with index_turns False)."""
+        if self._file is not None:
+            self._sync()
+        self._index(None)
 
     def _sync(self) -> None:
         self._file.flush()

@@ -158,3 +158,17 @@ def test_a_missed_update_or_another_writer_is_caught_up(dirs):
 def test_no_index_no_update(tmp_path):
     add_turn(tmp_path / "chats", "c1", 1, "Where is Oslo?", "Norway.")
     assert not (tmp_path / "chat-index").exists()  # nobody searched: nothing built
+
+
+def test_a_fork_is_indexed_once_with_all_its_turns(dirs):
+    from neuro_tui.chat.fork import fork
+    from neuro_tui.chat.store import read
+
+    folder, _ = dirs
+    ChatSearch().sync()
+    add_turn(folder, "chat040", 13, "Can a gecko climb glass?", "Yes, with its toe pads.")
+    made = fork(read(folder / "chat040.jsonl"), 13, models_dir=folder)
+    assert made.saved.path.parent == folder
+    hits = found("gecko")
+    assert ("chat040", 13) in hits and (made.saved.chat_id, 13) in hits
+    assert found("week 5") and (made.saved.chat_id, 5) in found("chat 40 week 5")
