@@ -105,3 +105,23 @@ async def test_resume_restores_the_real_servers_saved_state(server_config):
         assert usage["prompt_tokens"] > 150 and timings["prompt_n"] < 40, (timings, usage, full)
     finally:
         await service.close()
+
+
+async def test_stop_refuses_at_the_real_servers_limit_and_sends_nothing(server_config):
+    config = server_config(ctx_size=512, max_tokens=48, context_policy="stop")
+    service = ChatService(config, retriever=False, store=ChatStore.create())
+    try:
+        ends, sent = [], []
+        for fact in FACTS:
+            events = [e async for e in service.ask(f"{fact} Say something about it.")]
+            ends += of(events, ev.TurnEnded)
+            sent.append(service.session.last_request)
+            if ends[-1].status is TurnStatus.FAILED:
+                break
+        refused = ends[-1]
+        assert refused.status is TurnStatus.FAILED, "the context never filled"
+        assert "context full" in refused.error and "fork" in refused.error
+        assert sent[-1] is sent[-2]  # that turn's request was never sent
+        assert all(e.stats["ctx_used"] <= 512 for e in ends[:-1])
+    finally:
+        await service.close()
