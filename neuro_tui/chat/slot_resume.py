@@ -85,9 +85,11 @@ def prune(folder: Path, chat_file: Path | None) -> None:
     """Keep the newest MAX_SAVED states; drop those whose chat file was deleted."""
     chats = chat_file.parent if chat_file is not None else None
     states = sorted(folder.glob("*.slot"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for i, state in enumerate(states):
+    kept = 0
+    for state in states:
         gone = chats is not None and not (chats / f"{state.stem}.jsonl").exists()
-        if i >= MAX_SAVED or gone:
+        kept += not gone
+        if gone or kept > MAX_SAVED:
             for path in (state, state.with_suffix(".json")):
                 path.unlink(missing_ok=True)
 

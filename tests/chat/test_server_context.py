@@ -204,3 +204,53 @@ async def test_resume_falls_back_to_the_recap_and_says_why(srv, tmp_path, why):
         assert of(events, ev.TurnEnded)[0].status is TurnStatus.DONE
     finally:
         await service.close()
+
+
+def test_only_servers_neuro_tui_started_have_a_state_folder(monkeypatch, tmp_path):
+    """A url of your own: no slot_dir (its saved state cannot be asked for); the server the
+    app starts, or one kept by `engine start --keep` (recorded with its folder): one."""
+    from neuro_tui.engine import factory, server_registry
+
+    config = config_mod.load({"engine": "server", "engine_url": "http://127.0.0.1:9"},
+                             environ={})
+    assert build_session(config).slot_dir is None
+    entry = {"pid": 1, "url": "http://127.0.0.1:9", "model": "/m/smol.gguf",
+             "slot_dir": str(tmp_path)}
+    monkeypatch.setattr(server_registry, "recorded", lambda: [entry])
+    assert build_session(config).slot_dir == tmp_path  # the url is a kept server of ours
+    kept = factory.build_server_session(config_mod.load({"engine": "server"}, environ={}))
+    assert kept.slot_dir == tmp_path
+    monkeypatch.setattr(server_registry, "recorded", lambda: [{**entry, "slot_dir": None}])
+    assert build_session(config).slot_dir is None  # kept by an older neuro-tui
+
+
+async def test_a_failing_save_is_said_once_and_the_chat_goes_on(srv, tmp_path):
+    srv.script.slot_dir = None  # the server answers 501: not started with --slot-save-path
+    service = service_for(srv.url, tmp_path, "truncate-middle", slot_dir=tmp_path)
+    try:
+        events = await chat(service, range(1, 4))
+        warned = [n for n in of(events, ev.Notice) if "does not support slots" in n.text]
+        assert len(warned) == 1 and warned[0].level == "warning"
+        assert "resuming this chat later will use a recap" in warned[0].text
+        assert all(e.status is TurnStatus.DONE for e in of(events, ev.TurnEnded))
+    finally:
+        await service.close()
+
+
+def test_prune_keeps_the_newest_states_and_drops_orphans(tmp_path):
+    import os
+
+    from neuro_tui.chat import slot_resume
+
+    chats, states = tmp_path / "sessions", tmp_path / "sessions" / "server-state"
+    states.mkdir(parents=True)
+    for i in range(12):
+        (chats / f"chat{i}.jsonl").write_text("{}\n")
+        for suffix in (".slot", ".json"):
+            (states / f"chat{i}{suffix}").write_text("x")
+            os.utime(states / f"chat{i}{suffix}", (1000 + i, 1000 + i))
+    (chats / "chat11.jsonl").unlink()  # deleted by the user: its state goes too
+    slot_resume.prune(states, chats / "chat10.jsonl")
+    left = sorted(p.name for p in states.glob("*.slot"))
+    assert left == sorted(f"chat{i}.slot" for i in range(3, 11)), left  # the newest 8
+    assert sorted(p.name for p in states.glob("*.json")) == [n[:-5] + ".json" for n in left]
