@@ -94,6 +94,14 @@ def prune(folder: Path, chat_file: Path | None) -> None:
                 path.unlink(missing_ok=True)
 
 
+def forget(chat_id: str) -> None:
+    """Delete a chat's saved server state (the chat was deleted)."""
+    from neuro_tui.engine.llama_server import slot_dir
+
+    for suffix in (".slot", ".json"):
+        (slot_dir() / f"{chat_id}{suffix}").unlink(missing_ok=True)
+
+
 def _load(service, folder: Path, chat_id: str) -> dict:
     from neuro_tui.engine.server_state import StateError
 

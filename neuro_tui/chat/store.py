@@ -233,6 +233,9 @@ def find(chat_id: str) -> SavedChat:
 def delete(chat_id: str) -> SavedChat:
     chat = find(chat_id)
     chat.path.unlink()
+    from neuro_tui.chat.slot_resume import forget
+
+    forget(chat.chat_id)  # the server engine's saved state holds the chat's tokens too
     return chat
 
 

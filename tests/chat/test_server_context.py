@@ -254,3 +254,19 @@ def test_prune_keeps_the_newest_states_and_drops_orphans(tmp_path):
     left = sorted(p.name for p in states.glob("*.slot"))
     assert left == sorted(f"chat{i}.slot" for i in range(3, 11)), left  # the newest 8
     assert sorted(p.name for p in states.glob("*.json")) == [n[:-5] + ".json" for n in left]
+
+
+async def test_deleting_a_chat_deletes_its_saved_server_state(srv, tmp_path):
+    from neuro_tui.engine.llama_server import slot_dir
+
+    slots = slot_dir()  # where the servers neuro-tui starts save (the test's data folder)
+    slots.mkdir(parents=True)
+    srv.script.slot_dir = str(slots)
+    service = service_for(srv.url, tmp_path, "rolling", slot_dir=slots,
+                          store=ChatStore.create())  # in the data folder, as the app does
+    await chat(service, range(1, 3))
+    chat_id = service.store.chat_id
+    await service.close()
+    assert (slots / f"{chat_id}.slot").is_file()
+    store_mod.delete(chat_id)
+    assert not list(slots.glob(f"{chat_id}.*"))
