@@ -125,3 +125,27 @@ async def test_stop_refuses_at_the_real_servers_limit_and_sends_nothing(server_c
         assert all(e.stats["ctx_used"] <= 512 for e in ends[:-1])
     finally:
         await service.close()
+
+
+async def test_the_real_servers_context_error_drops_turns_and_sends_again(server_config):
+    """Our count is made to think the context is 4096 while the server has 512: the server
+    refuses the request (--no-context-shift), truncate-middle drops turns, the turn is sent
+    again and answered."""
+    config = server_config(ctx_size=512, max_tokens=48, context_policy="truncate-middle")
+    service = ChatService(config, retriever=False, store=ChatStore.create())
+    try:
+        events = []
+        for i, fact in enumerate(FACTS):
+            events += [e async for e in service.ask(f"{fact} Say something about it.")]
+            if i == 0:
+                service.session.stats.ctx_size = 4096  # what a wrong /props would say
+            if of(events, ev.TurnsDropped):
+                break
+        drop = of(events, ev.TurnsDropped)[0]
+        ends = of(events, ev.TurnEnded)
+        assert [e.status for e in ends] == [TurnStatus.DONE] * len(ends), ends
+        assert ends[-1].turn == drop.turn and 1 in drop.kept and drop.dropped
+        assert users(service.session.last_request) == [
+            f"{FACTS[n - 1]} Say something about it." for n in drop.kept + (drop.turn,)]
+    finally:
+        await service.close()
