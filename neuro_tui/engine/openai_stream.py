@@ -14,8 +14,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
-from httpx_sse import SSEError, aconnect_sse
-from httpx_sse._decoders import SSEDecoder  # the library's own decoder, fed line by line
+from httpx_sse import EventSource, SSEError, aconnect_sse
+
+try:  # the library's own decoder, fed line by line (httpx-sse 0.4: not exported)
+    from httpx_sse._decoders import SSEDecoder
+except ImportError:  # a later layout: plain events, without 0.3.16's `error:` line
+    SSEDecoder = None
 
 _CONTEXT = re.compile(r"context (length|size|window)|maximum context|too many tokens|"
                       r"exceeds? (the )?(available )?context", re.IGNORECASE)
@@ -147,6 +151,10 @@ async def _events(response: httpx.Response) -> AsyncIterator[str]:
     line `error: {json}`, which is no SSE field, so every SSE parser drops it and the stream
     looks like an empty answer; that line is raised here as the ApiError it is (a request
     longer than the context comes this way with --no-context-shift)."""
+    if SSEDecoder is None:
+        async for event in EventSource(response).aiter_sse():
+            yield event.data
+        return
     decoder = SSEDecoder()
     async for line in response.aiter_lines():
         if line.startswith("error:"):
