@@ -90,3 +90,38 @@ async def test_stop_refuses_the_turn_with_the_choices(smollm2, llama_cli_old, tm
     assert "context full" in failed[0].error and "new chat" in failed[0].error
     assert "fork" in failed[0].error and "truncate-middle" in failed[0].error
     assert [t.question for t in load(store.path).turns] == QUESTIONS
+
+
+@pytest.mark.parametrize("rate", [80.0, 300.0])
+async def test_a_resumed_chats_recap_is_sized_at_the_measured_prompt_speed(
+        rate, smollm2, llama_cli_old, tmp_path, monkeypatch):
+    """The tune cache entry for this real llama-cli + model (as `runtime tune` writes it)
+    sets the budget: 1.5 s x rate tokens; a slower machine gets a shorter recap."""
+    from neuro_tui.chat.keep_turns import cost
+    from neuro_tui.chat.transcript import Transcript, Turn
+    from neuro_tui.engine import tune
+
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    config = make_config(cli=str(llama_cli_old), model=str(smollm2), seed=42, max_tokens=8)
+    spec = build_session_spec(config)
+    tune.store(spec.binary, spec.model, 1, 0,
+               tune.Tuning(1, 1, rate, 100.0, 4.0, True, 1.0, "test"))
+    chat = Transcript(turns=tuple(Turn(
+        n, f"Question {n}: my code word is {WORDS[n % 7]}. " + "Please remember it. " * 3,
+        "Noted. " * 8, status=S.DONE) for n in range(1, 41)))
+    recaps: list[str] = []
+
+    def factory(c):
+        session = SpySession(build_session_spec(c))
+        session.recaps = recaps
+        return session
+    service = ChatService(config, session_factory=factory, transcript=chat)
+    events = await collect(service.ask("Reply with one word."))
+    await service.close()
+    notice = next(e for e in events if isinstance(e, ev.Notice) and "budget" in e.text)
+    assert f"({rate:.0f} prompt tok/s, measured)" in notice.text
+    assert len(recaps) == 1 and cost(recaps[0]) <= int(1.5 * rate) + 8
+    assert service.transcript.at(41).status is S.DONE
+    assert "Question 40" in recaps[0]  # the newest turn, word for word
+    if rate == 300.0:  # more than the fixed 128 tok/s would allow (192 tokens)
+        assert cost(recaps[0]) > 1.5 * 128
