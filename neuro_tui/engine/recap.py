@@ -3,10 +3,14 @@
 Why in the system prompt: a new process has an empty context; replaying the turns would
 cost a full prefill per turn and re-trigger answers. A short "earlier in this conversation"
 block costs one prefill and keeps the model on topic. The newest turns are kept when the
-history is longer than a quarter of the context.
+history is longer than a quarter of the context. Engines keep raw model text in their
+history (the chat core cleans what users see), so the recap is cleaned with the one cleaner:
+a restarted llama-cli shows its system prompt on the pty while it loads.
 """
 
 from __future__ import annotations
+
+from neuro_tui.textsafe import strip_controls
 
 CHARS_PER_TOKEN = 4
 
@@ -19,8 +23,8 @@ def build_recap(history, ctx_size: int) -> str:
     lines: list[str] = []
     used = 0
     for item in reversed(history):
-        answer = item.answer.strip() + (" [cut off]" if item.partial else "")
-        block = f"User: {item.user.strip()}\nAssistant: {answer}"
+        answer = strip_controls(item.answer).strip() + (" [cut off]" if item.partial else "")
+        block = f"User: {strip_controls(item.user).strip()}\nAssistant: {answer}"
         if used + len(block) > budget:
             if not lines:
                 lines.append(block[-budget:])

@@ -33,3 +33,15 @@ def test_turn_does_not_import_the_session_and_names_its_state():
             "interrupting"} <= fields
     host = set(dir(turn_mod.TurnHost)) | set(turn_mod.TurnHost.__annotations__)
     assert {"history", "why", "exit_text", "respawn"} <= host
+
+
+def test_recap_of_raw_history_is_cleaned():
+    """History keeps raw model text (the chat core cleans what users see); a restarted
+    llama-cli is told it in its system prompt, which it prints while loading: no escapes."""
+    from neuro_tui.engine.events import Exchange
+    from neuro_tui.engine.recap import build_recap
+
+    raw = Exchange("hi\x1b]0;t\x07", "Done.\x1b[1m\x1b[32m\r\n> \x1b]8;;x\x1b\\link\x1b]8;;\x1b\\")
+    recap = build_recap([raw], 2048)
+    assert "\x1b" not in recap and "\r" not in recap
+    assert "User: hi\nAssistant: Done.\n> link" in recap
