@@ -46,17 +46,24 @@ def turn_updates(folder: Path, search: ChatSearch, chats: int, turns: int, rng,
                  count: int = 40) -> dict[str, list[float]]:
     """Turns appended to random chats through the real ChatStore (index updated as each
     ends), then the old way: a turn appended without it, found by the next search's sync."""
-    out = {"hand-off in record(TurnEnded)": [], "background update": [],
-           "old: next search syncs the chat": []}
+    out = {"record(TurnEnded), with its fsync": [], "of it the hand-off to the index": [],
+           "background update": [], "old: next search syncs the chat": []}
     for i in range(count):
         chat = folder / f"chat{rng.randrange(chats):03d}.jsonl"
         store = ChatStore.open(chat, title=load(chat).title)
+        handoff = store._index  # noqa: SLF001 - timed apart from the fsync before it
+
+        def timed(number, handoff=handoff):
+            t = time.perf_counter()
+            handoff(number)
+            out["of it the hand-off to the index"].append((time.perf_counter() - t) * 1000)
+        store._index = timed  # noqa: SLF001
         number = turns + 1 + i
         store.record(ev.TurnQueued(number, f"What about the {rng.choice(TOPICS)} now?"))
         store.record(ev.AnswerDelta(number, " ".join(rng.choice(FILLER) for _ in range(60))))
         t = time.perf_counter()
         store.record(ev.TurnEnded(number, ev.TurnStatus.DONE, "eos"))
-        out["hand-off in record(TurnEnded)"].append((time.perf_counter() - t) * 1000)
+        out["record(TurnEnded), with its fsync"].append((time.perf_counter() - t) * 1000)
         out["background update"].append(store.index_update.result().seconds * 1000)
         store.close()
     for i in range(count):
@@ -114,7 +121,7 @@ def main() -> int:
         print(f"{name:13s} p50 {pct(ms, 50):7.2f} ms  p99 {pct(ms, 99):7.2f} ms  "
               f"(median vs scan {statistics.median(ms) / base:.3f}x)")
     for name, ms in per_turn.items():
-        print(f"per turn: {name:32s} p50 {pct(ms, 50):6.2f} ms  p99 {pct(ms, 99):6.2f} ms")
+        print(f"per turn: {name:34s} p50 {pct(ms, 50):6.2f} ms  p99 {pct(ms, 99):6.2f} ms")
     ok = pct(timings["tantivy+sync"], 99) <= 10.0
     print("goal p99 <= 10 ms (with sync and snippets):", "met" if ok else "NOT met")
     return 0 if ok else 1

@@ -13,6 +13,7 @@ what they remember.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import time
@@ -124,14 +125,20 @@ class ChatSearch:
         updates = sys.modules.get("neuro_tui.chat.search_update")
         if updates is not None:  # this process's ended turns go in first (milliseconds)
             updates.wait()
-        files = {p.stem: p for p in self.folder.glob("*.jsonl")} if self.folder.is_dir() else {}
-        current = {}
-        for chat_id, path in files.items():
+        files, current = {}, {}
+        try:
+            entries = list(os.scandir(self.folder))  # half glob's cost: the sync is most of
+        except OSError:  # a search's time (0.2 of 0.3 ms for 50 chats)
+            entries = []
+        for entry in entries:
+            if not entry.name.endswith(".jsonl"):
+                continue
             try:
-                st = path.stat()
+                st = entry.stat()
             except OSError:
                 continue
-            current[chat_id] = (st.st_mtime_ns, st.st_size)
+            chat_id = entry.name[:-6]
+            files[chat_id], current[chat_id] = Path(entry.path), (st.st_mtime_ns, st.st_size)
         if current == self._known:  # nothing grew since our last look: no index read
             return 0
         known = self._states()
