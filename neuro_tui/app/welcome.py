@@ -25,7 +25,10 @@ def welcome_text(engine, state: str, config, web: bool, width: int = 80,
     `remote`: the server engine is off this machine (shown red, like web search)."""
     t = Text()
     t.append("neuro-tui", style="bold")
-    t.append(" · a private chat with a local model\n\n", style="dim")
+    if remote:  # not private: say so first, not "local"
+        t.append(" · a chat with a model on another machine\n\n", style="bold red")
+    else:
+        t.append(" · a private chat with a local model\n\n", style="dim")
     rows = []
     if engine is None:
         rows.append(("model", f"{config.model} ({state})"))

@@ -48,13 +48,15 @@ async def test_welcome_says_server_url_and_the_reported_model():
     assert f"runtime  server · {srv.url}\n" in text and "protocol" not in text
     assert "model    qwen-on-the-box (ready)" in text
     assert "not this machine" not in text and "bold red" not in styles_at(welcome, srv.url)
-    assert "SERVER" not in status.plain
+    assert "SERVER" not in status.plain and "a private chat with a local model" in text
 
 
 async def test_a_remote_server_is_red_in_the_welcome_and_the_status_line():
     with OpenAIServer("llama.cpp") as srv:
         welcome, status = await run_on(srv, local=False)
     assert "bold red" in styles_at(welcome, srv.url)
+    assert "a chat with a model on another machine" in welcome.plain
+    assert "private" not in welcome.plain
     assert "bold red" in styles_at(welcome, "not this machine: chats and sources are sent")
     host = srv.url.split("://")[1]
     assert f"SERVER {host}: chats leave this machine" in status.plain
