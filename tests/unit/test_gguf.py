@@ -112,3 +112,27 @@ def test_cli_info_reads_the_header(capsys, i2s):
     data = json.loads(capsys.readouterr().out)
     assert data["registry"] is None and data["gguf"]["needs_bitnet_cpp"] is True
     assert data["gguf"]["tensor_types"]["I2_S"] == 14
+
+
+def test_cut_inside_the_vocabulary_is_truncated(tmp_path, smollm2):
+    """The tokens array is stepped over in 1 MiB reads: a cut in it, or one string length
+    past the end, is still the one-line truncated error."""
+    data = smollm2.read_bytes()[:3_000_000]
+    for cut in (400_000, 1_048_590, 2_000_000):
+        short = tmp_path / f"cut{cut}.gguf"
+        short.write_bytes(data[:cut])
+        with pytest.raises(gguf.GGUFError, match="truncated GGUF"):
+            gguf.read_header(short)
+
+
+def test_header_is_read_once_per_file_version(tmp_path, smollm2, f32):
+    """A chat start asks for the header two or three times: the parse is reused while the
+    file is unchanged, and a file written just now (same size, other bytes) is read again."""
+    assert gguf.read_header(smollm2) is gguf.read_header(smollm2)
+    fresh = tmp_path / "fresh.gguf"
+    fresh.write_bytes(f32.read_bytes())
+    assert gguf.read_header(fresh).needs_bitnet_cpp  # bitnet-b1.58 architecture
+    garbage = b"XXXX" + f32.read_bytes()[4:]
+    fresh.write_bytes(garbage)  # same size, same second: the cache must not answer
+    with pytest.raises(gguf.GGUFError, match="no GGUF magic"):
+        gguf.read_header(fresh)
