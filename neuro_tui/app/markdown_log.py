@@ -20,10 +20,11 @@ from rich.text import Text
 from textual.events import Click
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
-from neuro_tui.app import answer_marks
+from neuro_tui.app import answer_marks, log_selection
 from neuro_tui.app.markdown_blocks import BlockMarkdown, block_starts, split_open_fence
 from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations, style_marks
 
@@ -86,6 +87,7 @@ class MarkdownLog(Widget):
         self._tail_at: int | None = 0  # answer line the tail starts at (None: after a chunk)
         self._pending: list[int] = []  # marked blocks still shown without their glyphs
         self._pending_at = (0, 0)  # block and line the answer they belong to starts at
+        self._painting = False  # render_line called to paint, not to find the mouse's text
 
     # -- rendering -------------------------------------------------------------------
     def _render_block(self, block: Block) -> list[Strip]:
@@ -159,10 +161,29 @@ class MarkdownLog(Widget):
             strip = self._tail_lines[y - frozen]
         else:
             strip = Strip.blank(0)
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            lit = self.screen.get_component_rich_style("screen--selection")
+            strip = log_selection.highlight(strip, span, lit)
         if self._base_style is None or self._base_key != self.app.theme:
             self._base_style, self._base_key = self.rich_style, self.app.theme
         style = self._base_style
+        if not self._painting:  # Textual's hit test for a mouse selection: log_selection.py
+            strip = strip.apply_offsets(0, y)
         return strip.apply_style(style).extend_cell_length(self._width, style)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Painting needs no selection offsets: without them a frame costs no Style per
+        segment and segments of one style still merge (screenshots stay the same)."""
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text a mouse drag covered, as drawn (Ctrl+C copies it: chat_actions)."""
+        return log_selection.selected_text(self.text_lines(), selection), "\n"
 
     # -- the transcript API ----------------------------------------------------------
     def add_user(self, text: str, turn: int) -> None:
@@ -308,6 +329,8 @@ class MarkdownLog(Widget):
         return [s.text for s in self._lines + self._tail_lines]
 
     def on_click(self, event: Click) -> None:
+        if self.text_selection is not None:
+            return  # the end of a drag that selected text, not a click on a turn
         offset = event.get_content_offset(self)
         if offset is None or not 0 <= offset.y < self.line_count:
             return

@@ -148,3 +148,105 @@ async def test_editing_an_earlier_question_forks_before_it(make_app, fake):
                        and app.screen.query_one(ChatInput).text == "now in Italian")
         assert [t.question for t in app.screen.service.transcript.turns] == ["say hi in French"]
         assert forked_from(app.screen.service.store.path)["turn"] == 1
+
+
+MARKED = "Paris is **the capital** of France [1]. It sits on the `Seine` [2]."
+
+
+async def drag_in_chat(pilot, log, line: int, first: str, last: str) -> None:
+    """Press on the first character of `first` in rendered `line`, drag, release on the
+    last character of `last` (content coordinates of the transcript widget)."""
+    text = log.text_lines()[line]
+    x0, x1 = text.index(first), text.index(last) + len(last) - 1
+    top = log.content_region.y - log.region.y
+    left = log.content_region.x - log.region.x
+    await pilot.mouse_down(log, offset=(left + x0, top + line))
+    await pilot.hover(log, offset=(left + x0 + 3, top + line))
+    await pilot.hover(log, offset=(left + x1, top + line))
+    await pilot.mouse_up(log, offset=(left + x1, top + line))
+    await pilot.pause()
+
+
+async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(make_app, fake):
+    """The streaming pane itself (not Ctrl+S): a drag over a marked answer selects the
+    words it covers, drawn highlighted; copying sends them as OSC 52, with the Markdown
+    rendered (no ** or backticks) and the glyphs as shown (no backslash escapes)."""
+    from tests.tui.conftest import answered, ready
+    from tests.tui.test_grounding_marks import three_sources
+
+    fake([MARKED])
+    app = make_app(retriever=three_sources, storage="/tmp/idx")
+    async with app.run_test(size=(120, 40)) as pilot:
+        written = []
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))
+        await ready(pilot, app)
+        await pilot.press(*"capital?", "enter")
+        await answered(pilot, app)
+        await pilot.pause(0.2)
+        log = app.chat.query_one("MarkdownLog")
+        line = next(i for i, t in enumerate(log.text_lines()) if "Paris" in t)
+        assert "[1]✓" in log.text_lines()[line]
+        await drag_in_chat(pilot, log, line, "the capital", "Seine")
+        assert log.text_selection is not None
+        assert app.screen.get_selected_text() == "the capital of France [1]✓. It sits on the Seine"
+        lit = app.screen.get_component_rich_style("screen--selection")
+        from textual.geometry import Region
+
+        [drawn] = log.render_lines(Region(0, line, log.size.width, 1))  # as painted
+        assert any(seg.style and seg.style.bgcolor == lit.bgcolor and "capital" in seg.text
+                   for seg in drawn)
+        assert not any(seg.style and seg.style.bgcolor == lit.bgcolor and "Paris" in seg.text
+                       for seg in drawn)
+        await app.screen.run_action("screen.copy_text")
+        await pilot.pause()
+        assert copied_bytes(written) == ["the capital of France [1]✓. It sits on the Seine"]
+
+
+def copied_bytes(written: list[str]) -> list[str]:
+    return [base64.b64decode(m).decode() for m in OSC52.findall("".join(written))]
+
+
+async def test_a_drag_over_lines_and_a_click_after_it(make_app, fake):
+    """Across a question and its answer the lines are joined with newlines, the user's
+    line as drawn ("› ..."); a plain click afterwards clears the selection and selects
+    the turn again (a drag's release is not a click on a [n])."""
+    from tests.tui.conftest import answered, ready
+
+    fake(["Rome is old.\n\nVery old [1]."])
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        await pilot.press(*"Italy?", "enter")
+        await answered(pilot, app)
+        await pilot.pause(0.2)
+        log = app.chat.query_one("MarkdownLog")
+        lines = log.text_lines()
+        q = next(i for i, t in enumerate(lines) if t.startswith("› Italy?"))
+        a = next(i for i, t in enumerate(lines) if "Very old" in t)
+        top = log.content_region.y - log.region.y
+        left = log.content_region.x - log.region.x
+        from neuro_tui.app.markdown_log import MarkdownLog
+
+        def clicks():
+            return app.recorder.of((MarkdownLog.CitationClicked, MarkdownLog.TurnClicked))
+
+        await pilot.mouse_down(log, offset=(left, top + q))
+        await pilot.hover(log, offset=(left + 4, top + a))
+        end = lines[a].index("[1]") + 1
+        await pilot.hover(log, offset=(left + end, top + a))
+        await pilot.mouse_up(log, offset=(left + end, top + a))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "› Italy?\n\nRome is old.\n\nVery old [1"
+        # a terminal's release also makes a Click (Pilot's mouse_up does not): send it
+        from textual.events import Click
+        from textual.pilot import _get_mouse_message_arguments
+
+        where = _get_mouse_message_arguments(log, (left + end, top + a), button=1)
+        app.screen._forward_event(Click(**where, chain=1))
+        await pilot.pause()
+        assert clicks() == [], "the release ended on [1]: no source opened"
+        await pilot.click(log, offset=(left + 2, top + q))
+        await pilot.pause()
+        assert log.text_selection is None
+        assert [type(m).__name__ for m in clicks()] == ["TurnClicked"]
