@@ -33,7 +33,7 @@ from neuro_tui.app.model_pane import ModelPane
 from neuro_tui.app.prefill_clock import PrefillClock
 from neuro_tui.app.sources_pane import SourcesPane
 from neuro_tui.app.status_line import StatusLine
-from neuro_tui.app.timing_overlay import TimingOverlay
+from neuro_tui.app.timing_overlay import TimingOverlay  # drawn here, shown by the monitor
 from neuro_tui.app.transcript_view import TranscriptView
 from neuro_tui.app.welcome import Welcome
 from neuro_tui.chat import events as ev
@@ -120,7 +120,6 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#transcript").anchor()
         self.query_one(ChatInput).focus()
-        self.query_one(TimingOverlay).display = False
         if not self.config.side_panes:
             self.add_class("-hide-side")
         transcript = self.service.transcript

@@ -35,6 +35,7 @@ class EngineMonitor(Widget):
         self._live_at = 0.0
 
     def on_mount(self) -> None:
+        self.screen.query_one(TimingOverlay).display = False  # F2 shows it
         self.set_interval(SAMPLE_S, self.sample)
 
     def watch_engine(self, state: str) -> None:

@@ -54,7 +54,8 @@ DETAILS = {
     "copy": "copy the citation",
     "select_text": "select and copy any chat text (v marks, y copies via OSC 52); f forks "
                    "a new chat at the turn under the cursor",
-    "search": "search every saved chat (questions rank first); Enter resumes that chat",
+    "search": "search every saved chat (questions rank first); Enter opens that chat "
+              "scrolled to the turn found",
 }
 
 
