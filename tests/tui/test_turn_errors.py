@@ -46,3 +46,24 @@ async def test_a_refused_turn_shows_its_error_under_it_and_again_on_resume():
             text = log_text(again)
             assert text.index("first question") < text.index("not answered:") \
                 < text.index("second question")
+
+
+async def test_a_crash_before_any_text_says_its_error_once(make_app, fake):
+    """llama-cli dies before the first token: the turn says why ('not answered: ...'), and
+    the failure block after it names the kind and the key to recover without repeating the
+    message (it used to show nowhere under the turn)."""
+    from tests.tui.conftest import ANSWER
+
+    fake([ANSWER], crash_after=0)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot, app)
+        await pilot.press(*"first", "enter")
+        ended = await answered(pilot, app)
+        failed = await app.recorder.event(ev.EngineFailed)
+        await pilot.pause(0.1)
+        text = " ".join(log_text(app).split())  # lines wrap at the pane's width
+        assert ended.status is ev.TurnStatus.FAILED and not ended.partial and ended.error
+        assert failed.kind == "crash" and "Ctrl+N restarts it" in text
+        assert f"not answered: {failed.message}" in text and "error (crash)" in text
+        assert text.count("SIGSEGV") == 1, text
