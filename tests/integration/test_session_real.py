@@ -177,7 +177,6 @@ from pathlib import Path
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import GenerationParams, SessionSpec
 from neuro_tui.engine.session import LlamaSession
-from neuro_tui.textsafe import StreamCleaner
 async def main():
     s = LlamaSession(SessionSpec(binary=Path({str(binary)!r}), flavor=Flavor({flavor.value!r}),
         model=Path({str(smollm2)!r}), params=GenerationParams(threads=1, max_tokens=0),

@@ -3,6 +3,7 @@ failure, missing binary, interrupt, max tokens, restart with recap, clean close.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 
@@ -240,3 +241,25 @@ async def test_crash_right_after_a_split_character_keeps_what_was_sent(make):
     await s.start()
     text, events = await turn(s, "go")
     assert text == "un caf\ufffd" and events[-1].kind == "crash" and events[-1].partial
+
+
+
+async def test_exit_without_close_takes_llama_cli_along(make):
+    """The atexit guard (engine/startup.py) kills every llama-cli still running when the
+    program ends without close() (a SIGHUP from the closing pty would not stop all of them:
+    bitnet.cpp loops on EOF). Called directly here: the same function atexit runs."""
+    import time
+
+    from neuro_tui.engine import startup
+
+    s = make("bitnet")
+    await s.start()
+    pid = s.pid
+    startup._kill_leftovers()
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(pid) and time.monotonic() < deadline:
+        if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            break
+        await asyncio.sleep(0.05)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    await s.close()
