@@ -221,7 +221,7 @@ class MarkdownLog(Widget):
             block = self.blocks[at[1] + i]
             block.source, block.marked = source, True
         self._pending, self._pending_at = [at[1] + i for i in changes], at[1:]
-        self._restyle_pending(budget_s=FRAME_S / 3)
+        self._restyle_pending(budget_s=FRAME_S / 8)  # the bottom (in view) now
         return True
 
     def _restyle_pending(self, budget_s: float) -> None:
@@ -245,7 +245,7 @@ class MarkdownLog(Widget):
                 break
         self.refresh(layout=True)
         if self._pending:
-            self.set_timer(FRAME_S, lambda: self._restyle_pending(FRAME_S / 3))
+            self.set_timer(FRAME_S, lambda: self._restyle_pending(FRAME_S / 2))
 
     def _flush_pending(self) -> None:
         self._restyle_pending(budget_s=float("inf"))
