@@ -57,6 +57,7 @@ def run_start(args: argparse.Namespace) -> int:
     print(f"starting llama-server for {launcher.model.name} on {launcher.url} ...",
           file=sys.stderr)
     launcher.keep = False  # until it is ready: a failed start leaves nothing behind
+    launcher.detached = args.keep  # spawned to outlive this command (no death signal)
     asyncio.run(launcher.start())
     print(launcher.url)
     if args.keep:

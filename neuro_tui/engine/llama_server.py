@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from neuro_tui import paths
+from neuro_tui import lifetime, paths
 from neuro_tui.engine.params import GenerationParams
 from neuro_tui.errors import GenerationError, MissingError
 
@@ -77,6 +77,8 @@ class LocalServer:
         self.proc: subprocess.Popen | None = None
         self.load_ms: float | None = None
         self.keep = False  # True: outlives this process (engine start --keep)
+        # spawned to outlive us (engine start --keep): no death signal, no hangup stop
+        self.detached = False
 
     @property
     def url(self) -> str:
@@ -110,10 +112,16 @@ class LocalServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         t0 = time.monotonic()
+        # Its own session (Ctrl+C and a terminal's hangup reach only us), yet it dies with
+        # us however we end (neuro_tui/lifetime.py): a chat's server is the chat's.
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
-        _LIVE.append(self)
+            self.proc = subprocess.Popen(
+                self.argv(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=None if self.detached else lifetime.dies_with_us())
+        if self not in _LIVE:
+            _LIVE.append(self)
+        lifetime.on_hangup(stop_all_now)  # also while a --keep server loads
         async with httpx.AsyncClient(trust_env=False, timeout=2.0) as client:
             while True:
                 if self.proc.poll() is not None:
@@ -184,6 +192,18 @@ def _kill_leftovers() -> None:
     for server in _LIVE:
         if not server.keep and server.alive():
             _signal_group(server.pid, signal.SIGKILL)
+
+
+def stop_all_now(grace_s: float = 2.0) -> None:
+    """On SIGHUP/SIGTERM of the app: SIGTERM each of its servers (they finish their
+    writes), SIGKILL what still runs after `grace_s`; synchronous, we are ending."""
+    ours = [s for s in _LIVE if not s.keep and s.alive()]
+    for server in ours:
+        _signal_group(server.pid, signal.SIGTERM)
+    end = time.monotonic() + grace_s
+    while any(s.alive() for s in ours) and time.monotonic() < end:
+        time.sleep(0.05)
+    _kill_leftovers()
 
 
 import atexit  # noqa: E402 - registered right after what it calls

@@ -11,29 +11,23 @@ its pipe gone and exits by itself.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing as mp
 import os
 import signal
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
-PR_SET_PDEATHSIG = 1
+from neuro_tui.lifetime import set_death_signal
+
 WATCH_EVERY_S = 0.5
 
 
 def die_with_parent(parent_pid: int) -> None:
     """Worker initializer: end this process as soon as `parent_pid` is gone."""
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass
+    set_death_signal(signal.SIGKILL)  # Linux; the watch below covers the rest
     if os.getppid() != parent_pid:  # it died before prctl took effect
         os._exit(1)
 
