@@ -34,6 +34,21 @@ def selected_text(lines: list[str], selection: Selection) -> str:
     return "\n".join(line.rstrip() for line in picked)
 
 
+def selection_style(widget) -> Style:
+    """The theme's selection colours as one Rich style over `widget`'s background: Textual
+    gives them with alpha (background at 50 %, foreground transparent: the text keeps its
+    own colour); the plain Rich style it also offers paints the text in the background
+    colour (seen in tmux: the selected words vanished)."""
+    from textual.style import Style as VisualStyle
+
+    chosen = VisualStyle.from_styles(widget.screen.get_component_styles("screen--selection"))
+    under = widget.background_colors[1]
+    back = under + chosen.background if chosen.background is not None else under
+    fore = chosen.foreground
+    color = None if fore is None or fore.a == 0 else (back + fore).rich_color
+    return Style(color=color, bgcolor=back.rich_color)
+
+
 def highlight(strip: Strip, span: tuple[int, int], style: Style) -> Strip:
     """`strip` with characters span[0]..span[1] (-1: to the end) drawn in `style`, which
     goes over the text's own colours."""

@@ -88,6 +88,7 @@ class MarkdownLog(Widget):
         self._pending: list[int] = []  # marked blocks still shown without their glyphs
         self._pending_at = (0, 0)  # block and line the answer they belong to starts at
         self._painting = False  # render_line called to paint, not to find the mouse's text
+        self._lit: tuple[str, Style] | None = None  # (theme, selection style)
 
     # -- rendering -------------------------------------------------------------------
     def _render_block(self, block: Block) -> list[Strip]:
@@ -163,8 +164,7 @@ class MarkdownLog(Widget):
             strip = Strip.blank(0)
         selection = self.text_selection
         if selection is not None and (span := selection.get_span(y)) is not None:
-            lit = self.screen.get_component_rich_style("screen--selection")
-            strip = log_selection.highlight(strip, span, lit)
+            strip = log_selection.highlight(strip, span, self._selection_style())
         if self._base_style is None or self._base_key != self.app.theme:
             self._base_style, self._base_key = self.rich_style, self.app.theme
         style = self._base_style
@@ -180,6 +180,11 @@ class MarkdownLog(Widget):
             return super().render_lines(crop)
         finally:
             self._painting = False
+
+    def _selection_style(self) -> Style:
+        if self._lit is None or self._lit[0] != self.app.theme:
+            self._lit = (self.app.theme, log_selection.selection_style(self))
+        return self._lit[1]
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The text a mouse drag covered, as drawn (Ctrl+C copies it: chat_actions)."""

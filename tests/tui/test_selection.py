@@ -190,7 +190,7 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
         await drag_in_chat(pilot, log, line, "the capital", "Seine")
         assert log.text_selection is not None
         assert app.screen.get_selected_text() == "the capital of France [1]✓. It sits on the Seine"
-        lit = app.screen.get_component_rich_style("screen--selection")
+        lit = log._selection_style()
         from textual.geometry import Region
 
         [drawn] = log.render_lines(Region(0, line, log.size.width, 1))  # as painted
@@ -198,6 +198,9 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
                    for seg in drawn)
         assert not any(seg.style and seg.style.bgcolor == lit.bgcolor and "Paris" in seg.text
                        for seg in drawn)
+        for seg in drawn:  # selected words stay readable (they took the background's colour)
+            if seg.style and seg.style.bgcolor == lit.bgcolor and seg.text.strip():
+                assert seg.style.color != seg.style.bgcolor, seg
         await app.screen.run_action("screen.copy_text")
         await pilot.pause()
         assert copied_bytes(written) == ["the capital of France [1]✓. It sits on the Seine"]
