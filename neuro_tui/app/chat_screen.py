@@ -1,14 +1,10 @@
 """The chat: one ChatService, its transcript, and the panes that show it.
 
-The screen owns the state; widgets are bound to it (`data_bind`) and render it:
-`transcript` (the chat core's immutable Transcript, replaced on every event),
-`selected_turn` (whose sources the sources pane shows), `engine` (the state label),
-`web`, `problem` (what to do after a failure) and `job_note` (the last line of a
-download, build or indexing job, app/jobs.py). One worker consumes `ChatService.run()`
-for the screen's lifetime and posts each event as a message (answer text coalesced per
-frame, app/answer_stream.py); `_apply` turns each into state and transcript lines.
-Beside it: app/engine_monitor.py (model pane, timing overlay, the RSS/CPU tick) and
-app/chat_actions.py (what the keys open and copy).
+The screen owns the state (the reactives below); widgets are bound to it (`data_bind`) and
+render it. One worker consumes `ChatService.run()` for the screen's lifetime and posts each
+event as a message (answer text coalesced per frame, app/answer_stream.py); `_apply` turns
+each into state, TranscriptView.show_event into lines. Beside it: app/chat_actions.py (the
+keys), app/engine_monitor.py (model pane, timing overlay, the RSS/CPU tick).
 """
 
 from __future__ import annotations
@@ -65,11 +61,11 @@ class ChatScreen(Screen):
     AnswerStreamed = AnswerStreamed  # answer text, coalesced per frame (answer_stream.py)
 
     transcript: reactive[Transcript] = reactive(Transcript, init=False)
-    selected_turn: reactive[int | None] = reactive(None, init=False)
+    selected_turn: reactive[int | None] = reactive(None, init=False)  # its sources shown
     engine: reactive[str] = reactive("starting", init=False)
     web: reactive[bool] = reactive(False, init=False)
-    problem: reactive[str] = reactive("", init=False)
-    job_note: reactive[str] = reactive("", init=False)
+    problem: reactive[str] = reactive("", init=False)  # what to do after a failure
+    job_note: reactive[str] = reactive("", init=False)  # a download's/build's last line
     loaded = reactive(None, init=False)  # the last EngineStarting/EngineReady
     prefill: reactive[PrefillClock | None] = reactive(None, init=False)  # llama-cli reading
     marks: reactive[dict] = reactive(dict, init=False)  # turn -> grounding of its answer
