@@ -20,21 +20,22 @@ same states, same history. What differs, and why:
   "busy", "server", "request" leave it STOPPED: that turn failed, ask() works again.
 - a 429/503 before the first answer byte is retried `spec.retries` times with backoff;
   each wait is announced with an EngineNotice event (and `notice`).
-If `launcher` is given (a LocalServer, engine/llama_server.py), start() spawns that
-llama-server and close() stops it: the server lives exactly as long as the chat.
+Connecting (client, probe, an owned llama-server: `launcher`, which lives exactly as long
+as the chat) is engine/server_connect.py; a turn is engine/server_turn.py.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
 from neuro_tui.engine.endpoint import ServerSpec
 from neuro_tui.engine.events import EngineNotice, SessionState  # noqa: F401 - re-exported
-from neuro_tui.engine.server_info import ServerInfo, probe
+from neuro_tui.engine.server_connect import connect, disconnect, headers, reconnect
+from neuro_tui.engine.server_info import ServerInfo
+from neuro_tui.engine.server_state import count_tokens, slot_action
+from neuro_tui.engine.server_turn import interrupt, run_turn, stop_reader
 from neuro_tui.engine.server_warm import Warmer
 from neuro_tui.engine.session import Exchange
 from neuro_tui.engine.timing import LiveStats, ProcessProbe
@@ -86,84 +87,35 @@ class ServerSession:
         return self.spec.endpoint.display
 
     def headers(self) -> dict[str, str]:
-        """Request headers; the key is read from the environment now, never stored."""
-        import os
-
-        key = os.environ.get(self.spec.api_key_env, "") if self.spec.api_key_env else ""
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return headers(self.spec)  # the key read from its variable now, never stored
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        self.stats.state = SessionState.LOADING
-        t0 = time.monotonic()
-        try:
-            if self.launcher is not None and not self.launcher.running:
-                await self.launcher.start()
-            if self._client is None:
-                local = self.spec.endpoint.local
-                self._client = httpx.AsyncClient(
-                    timeout=httpx.Timeout(self.spec.connect_timeout_s),
-                    trust_env=not local,  # a proxy must never carry a loopback chat away
-                    verify=True, follow_redirects=False)
-            self.info = await probe(self._client, self.spec.endpoint, self.headers(),
-                                    self._wanted, self.spec.api_key_env)
-        except BaseException:
-            self.stats.state = SessionState.CRASHED
-            raise
-        self.stats.load_ms = (self.launcher.load_ms if self.launcher and self.launcher.load_ms
-                              else (time.monotonic() - t0) * 1000)
-        self.stats.ctx_size = self.info.ctx_size
-        if self.info.model and self.info.model != self.spec.model:  # shown by the core/pane
-            self.spec = replace(self.spec, model=self.info.model)
-        self._probe = ProcessProbe(self.pid)
-        self._probe.sample(self.stats)
-        self.stats.state = SessionState.READY
+        await connect(self)
 
     async def restart(self, recap: str | None = None) -> None:
-        await self._warmer.cancel()
-        await self._close_current()
-        await self._stop_reader()
+        await self._quiesce()
         if recap is not None:
             base = self.spec.params.system_prompt
             self._system = f"{base}\n\n{recap}" if recap else base
             self._first = len(self.history)
-        if self.launcher is not None:
-            await self.launcher.ensure()
-        if self._client is not None:  # its pooled connections may point at a dead server
-            await self._client.aclose()
-            self._client = None
-        self.stats.state = SessionState.IDLE
-        await self.start()
+        await reconnect(self)
         self.notice = (f"reconnected to {self.url}; the model was given a recap of the "
                        f"{len(self.history)} earlier turn(s)" if recap else
                        f"reconnected to {self.url}; the conversation goes on")
 
     async def close(self) -> None:
+        await self._quiesce()
+        await disconnect(self)
+
+    async def _quiesce(self) -> None:
+        """No warm, no turn, no stream running."""
         await self._warmer.cancel()
         await self._close_current()
-        await self._stop_reader()
-        self.stats.state = SessionState.CLOSED
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-        if self.launcher is not None:
-            await self.launcher.stop()
+        await stop_reader(self)
 
     async def interrupt(self) -> None:
-        if self.stats.state in (SessionState.PREFILL, SessionState.GENERATING) and self._queue:
-            from neuro_tui.engine.server_turn import STOP
-
-            await self._stop_reader()
-            self._queue.put_nowait(STOP)
-
-    async def _stop_reader(self) -> None:
-        reader, self._reader = self._reader, None
-        if reader is not None and not reader.done():
-            reader.cancel()
-            try:
-                await reader
-            except BaseException:  # noqa: BLE001 - cancelled or failed: either way it is over
-                pass
+        await interrupt(self)
 
     def sample_process(self) -> None:
         if self.stats.state not in (SessionState.GENERATING, SessionState.PREFILL):
@@ -200,20 +152,14 @@ class ServerSession:
         return self._system
 
     async def count_tokens(self, text: str) -> int | None:
-        from neuro_tui.engine.server_state import count_tokens
-
         return await count_tokens(self, text)
 
     async def save_state(self, filename: str) -> dict:
         """llama-server writes its slot (KV cache + tokens) to slot_dir/filename."""
-        from neuro_tui.engine.server_state import slot_action
-
         await self._warmer.cancel()  # a warm's tokens are not the conversation
         return await slot_action(self, "save", filename)
 
     async def restore_state(self, filename: str) -> dict:
-        from neuro_tui.engine.server_state import slot_action
-
         return await slot_action(self, "restore", filename)
 
     # -- turns ---------------------------------------------------------------------------
@@ -230,8 +176,6 @@ class ServerSession:
     async def ask(self, text: str):
         """See run_turn. A caller may stop iterating mid-answer: the next ask() (or
         close/restart) closes that turn first, keeping what was said."""
-        from neuro_tui.engine.server_turn import run_turn
-
         await self._close_current()
         self._current = turn = run_turn(self, text)
         try:

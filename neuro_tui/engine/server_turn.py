@@ -9,7 +9,6 @@ once by cancelling that task.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 
@@ -19,9 +18,9 @@ from neuro_tui.engine.events import (
     EngineNotice,
     SessionError,
     SessionState,
-    TurnStats,
 )
-from neuro_tui.engine.openai_stream import ApiError, Chunk, StreamBroken, stream_chat
+from neuro_tui.engine.openai_stream import ApiError, StreamBroken, stream_chat
+from neuro_tui.engine.server_figures import Figures
 from neuro_tui.engine.server_info import _reason, key_hint
 from neuro_tui.engine.session import Exchange
 from neuro_tui.engine.timing import CTX_WARN_FRACTION, TEMPLATE_TOKENS_PER_TURN, estimate_tokens
@@ -29,6 +28,26 @@ from neuro_tui.engine.timing import CTX_WARN_FRACTION, TEMPLATE_TOKENS_PER_TURN,
 STOP = object()  # interrupt() puts this in the queue
 END = object()  # the stream finished normally
 STOP_REASONS = {"stop": "eos", "length": "max_tokens", "eos": "eos"}
+
+
+async def stop_reader(session) -> None:
+    """Cancel the running stream task (closing the HTTP stream: llama-server stops
+    generating when its client goes) and wait until it is over."""
+    reader, session._reader = session._reader, None
+    if reader is not None and not reader.done():
+        reader.cancel()
+        try:
+            await reader
+        except BaseException:  # noqa: BLE001 - cancelled or failed: either way it is over
+            pass
+
+
+async def interrupt(session) -> None:
+    """Stop the answer being streamed: the turn ends "stopped" with what was said."""
+    if session.stats.state in (SessionState.PREFILL, SessionState.GENERATING) \
+            and session._queue:
+        await stop_reader(session)
+        session._queue.put_nowait(STOP)
 
 
 def build_payload(session, messages: list[dict[str, str]]) -> dict:
@@ -94,62 +113,6 @@ def _backoff(session, error: ApiError, attempt: int) -> float:
     return session.spec.backoff_s * (2 ** attempt)
 
 
-class _Figures:
-    """Counts and clocks of one answer; exact numbers replace the estimates when they come."""
-
-    def __init__(self, session, turn: int):
-        self.session, self.turn = session, turn
-        self.t_send = time.monotonic()
-        self.t_first = self.t_last = None
-        self.deltas = 0
-        self.timings = self.usage = None
-        self.finish = None
-        s = session.stats
-        s.ttft_ms, s.tokens, s.tok_s, s.tokens_exact = None, 0, None, False
-        s.gen_tok_s_reported = s.prompt_tok_s = None
-
-    def text(self) -> None:
-        now = time.monotonic()
-        s = self.session.stats
-        if self.t_first is None:
-            self.t_first = now
-            s.ttft_ms = (now - self.t_send) * 1000
-            s.state = SessionState.GENERATING
-        self.t_last, self.deltas = now, self.deltas + 1
-        s.tokens = self.deltas
-        if self.deltas > 1 and now > self.t_first:
-            s.tok_s = (self.deltas - 1) / (now - self.t_first)
-
-    def chunk(self, chunk: Chunk) -> None:
-        self.timings = chunk.timings or self.timings
-        self.usage = chunk.usage or self.usage
-        self.finish = chunk.finish or self.finish
-
-    def finish_stats(self, stop_reason: str) -> TurnStats:
-        s, t, u = self.session.stats, self.timings or {}, self.usage or {}
-        exact = t.get("predicted_n", u.get("completion_tokens"))
-        if isinstance(exact, int):
-            s.tokens, s.tokens_exact = exact, True
-            if self.t_first is not None and self.t_last and self.t_last > self.t_first:
-                s.tok_s = max(exact - 1, 0) / (self.t_last - self.t_first) or s.tok_s
-        prompt = u.get("prompt_tokens")
-        if not isinstance(prompt, int) and isinstance(t.get("prompt_n"), int):
-            prompt = t["prompt_n"] + int(t.get("cache_n") or 0)
-        if isinstance(prompt, int):
-            s.prompt_tokens = prompt
-            s.ctx_used = prompt + (s.tokens if s.tokens_exact else s.tokens)
-        s.gen_tok_s_reported = t.get("predicted_per_second")
-        s.prompt_tok_s = t.get("prompt_per_second")
-        self.session.last_timings, self.session.last_usage = self.timings, self.usage
-        now = time.monotonic()
-        return TurnStats(
-            turn=self.turn, load_ms=s.load_ms, ttft_ms=s.ttft_ms, tokens=s.tokens,
-            tokens_exact=s.tokens_exact, tok_s=s.tok_s, prompt_tokens=s.prompt_tokens,
-            ctx_used=s.ctx_used, ctx_size=s.ctx_size, stop_reason=stop_reason,
-            total_ms=(now - self.t_send) * 1000, prompt_tok_s=s.prompt_tok_s,
-            gen_tok_s_reported=s.gen_tok_s_reported)
-
-
 async def run_turn(session, text: str):
     text = text.strip()
     if not text:
@@ -161,7 +124,7 @@ async def run_turn(session, text: str):
     payload = build_payload(session, messages)
     session.last_request = payload
     stats, spec = session.stats, session.spec
-    figures = _Figures(session, session._turn)
+    figures = Figures(session, session._turn)
     stats.state = SessionState.PREFILL
     await session._warmer.wait()  # same prefix: the server must read it anyway
     estimate = (stats.ctx_used or estimate_tokens(session._system)) + estimate_tokens(text) \
@@ -177,7 +140,7 @@ async def run_turn(session, text: str):
             try:
                 item = await asyncio.wait_for(queue.get(), spec.hang_timeout_s)
             except TimeoutError:
-                await session._stop_reader()
+                await stop_reader(session)
                 outcome = SessionError(
                     f"{session.url} sent nothing for {spec.hang_timeout_s:.0f} s; the answer "
                     "was abandoned", kind="hang", partial=bool(parts))
@@ -213,7 +176,7 @@ async def run_turn(session, text: str):
                 else SessionState.READY
             yield figures.finish_stats(outcome)
     finally:
-        await session._stop_reader()
+        await stop_reader(session)
         session._queue = None
         if stats.state in (SessionState.PREFILL, SessionState.GENERATING):
             stats.state = SessionState.STOPPED  # the caller stopped listening mid-answer
