@@ -4,7 +4,8 @@ The screen owns the state (the reactives below); widgets are bound to it (`data_
 render it. One worker consumes `ChatService.run()` for the screen's lifetime and posts each
 event as a message (answer text coalesced per frame, app/answer_stream.py); `_apply` turns
 each into state, TranscriptView.show_event into lines. Beside it: app/chat_actions.py (the
-keys), app/engine_monitor.py (model pane, timing overlay, the RSS/CPU tick).
+keys), app/engine_monitor.py (model pane, timing overlay, the RSS/CPU tick),
+app/typing_warm.py (prefill while typing).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from neuro_tui.app.sources_pane import SourcesPane
 from neuro_tui.app.status_line import StatusLine
 from neuro_tui.app.timing_overlay import TimingOverlay  # drawn here, shown by the monitor
 from neuro_tui.app.transcript_view import TranscriptView
+from neuro_tui.app.typing_warm import TypingWarm
 from neuro_tui.app.welcome import Welcome
 from neuro_tui.chat import events as ev
-from neuro_tui.chat.prefill import prefill
 from neuro_tui.chat.transcript import Transcript
 
 
@@ -102,6 +103,7 @@ class ChatScreen(Screen):
         yield TimingOverlay(id="timing")
         yield EngineMonitor(self.service, self.config).data_bind(
             ChatScreen.engine, ChatScreen.prefill, ChatScreen.job_note)
+        yield TypingWarm(self.service, self.config)
         yield Jobs()
         yield Footer()
 
@@ -184,6 +186,7 @@ class ChatScreen(Screen):
                 grounding = grounding_marks.ground_turn(self.transcript.at(event.turn))
                 if grounding is not None:  # ~2 ms: once per turn
                     self.marks = {**self.marks, event.turn: grounding}
+                self.query_one(TypingWarm).answer_ended(self.query_one(ChatInput).text)
             case ev.TurnsDropped():
                 self.dropped = frozenset(event.dropped)
             case ev.Notice():
@@ -201,13 +204,7 @@ class ChatScreen(Screen):
         self.submit(message.text)
 
     def on_chat_input_paused(self, message: ChatInput.Paused) -> None:
-        """Typing paused: warm the server for the question so far (chat/prefill.py; only
-        the server engine can, and only with sources on). A newer pause replaces it."""
-        service = self.service
-        if (service.state == "ready" and getattr(service.session, "warm", None) is not None
-                and (self.config.storage or service.web)):
-            self.run_worker(prefill(service, message.text), group="prefill", exclusive=True,
-                            exit_on_error=False)
+        self.query_one(TypingWarm).paused(message.text)  # prefill while typing
 
     def submit(self, text: str) -> None:
         """The question shows at once (from the transcript submit() just changed); a

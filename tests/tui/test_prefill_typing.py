@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from neuro_tui import config as config_mod
-from neuro_tui.app import chat_screen
 from neuro_tui.app.app import create_app
+from neuro_tui.chat import prefill as core
 from neuro_tui.retrieval.indexer import index_paths
 from tests.openai_server import OpenAIServer
 from tests.tui.conftest import answered, ready, record, wait_for
@@ -31,13 +31,13 @@ def warms(srv) -> list[dict]:
 
 
 def app_on(url: str, storage: str | None, calls: list, monkeypatch):
-    real = chat_screen.prefill
+    real = core.prefill
 
     async def counted(service, text):
         calls.append(text)
         return await real(service, text)
 
-    monkeypatch.setattr(chat_screen, "prefill", counted)
+    monkeypatch.setattr(core, "prefill", counted)  # what the screen calls (app/typing_warm)
     config = config_mod.load({"engine": "server", "engine_url": url, "storage": storage,
                               "max_tokens": 32, "theme": "neuro-dark"}, environ={})
     app = create_app(config, persist=False)
@@ -78,3 +78,22 @@ async def test_no_warm_without_sources(monkeypatch):
             await pilot.press(*"hello there")
             await pilot.pause(0.8)
             assert calls == [] and warms(srv) == []
+
+
+async def test_a_question_typed_during_an_answer_is_warmed_when_the_answer_ends(storage,
+                                                                                monkeypatch):
+    """The follow-up typed while the answer streams: no warm then (the server is busy);
+    the warm starts when that answer ends, without another key."""
+    calls: list[str] = []
+    with OpenAIServer("llama.cpp") as srv:
+        srv.script.delay_s = 0.3  # ~4 s of answer
+        app = app_on(srv.url, storage, calls, monkeypatch)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await ready(pilot, app)
+            await pilot.press(*"hello", "enter")
+            await pilot.press(*"Which port does the zebra protocol use?")
+            await pilot.pause(0.6)  # a pause while answering
+            assert app.chat.service.state == "answering" and calls == []
+            await answered(pilot, app, 1, timeout=20)
+            await wait_for(pilot, lambda: len(warms(srv)) == 1, 10)
+            assert calls == ["Which port does the zebra protocol use?"]
