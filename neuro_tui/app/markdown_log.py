@@ -207,67 +207,11 @@ class MarkdownLog(Widget):
         self._turn, self._tail, self._tail_lines, self._tail_cont = turn, "", [], False
         self._answer_at, self._tail_at = (turn, len(self.blocks), len(self._lines)), 0
 
-    def replace_answer(self, turn: int, text: str) -> bool:
-        """Render the answer just ended again as `text` (the same answer with grounding
-        glyphs): once per turn, only while nothing was added below it. False if it could
-        not (the caller then says it in a note). Only the blocks the glyphs changed are
-        rendered again, bottom (visible) first, the rest in later frames: the whole 10k-token
-        answer re-rendered at its end cost ~0.3 s (bench/bench_stream_render.py)."""
-        at = self._answer_at
-        if at is None or at[0] != turn or self._turn is not None or any(
-                b.kind != "md" or b.turn != turn for b in self.blocks[at[1]:]):
-            return False
-        self._flush_pending()
-        changes = answer_marks.changed_blocks(self.blocks[at[1]:], text)
-        if changes is None:  # a chunked fence: its lines are not slices of the answer
-            self._rerender_answer(at, text)
-            return True
-        for i, source in changes.items():
-            block = self.blocks[at[1] + i]
-            block.source, block.marked = source, True
-        self._pending, self._pending_at = [at[1] + i for i in changes], at[1:]
-        self._restyle_pending(budget_s=FRAME_S / 8)  # the bottom (in view) now
-        return True
-
-    def _restyle_pending(self, budget_s: float) -> None:
-        """Render marked blocks again, last first, until `budget_s` is spent."""
-        if not self._pending:
-            return
-        start = time.perf_counter()
-        first_block, y = self._pending_at
-        tops = {}
-        for i in range(first_block, len(self.blocks)):
-            tops[i] = y
-            y += self.blocks[i].height
-        while self._pending:
-            i = self._pending.pop()
-            block, top = self.blocks[i], tops[i]
-            new = [Strip.blank(0)] * block.gap + self._render_block(block)
-            self._lines[top:top + block.height] = new
-            self._owner[top:top + block.height] = [block.turn] * len(new)
-            block.height = len(new)
-            if time.perf_counter() - start >= budget_s:
-                break
-        self.refresh(layout=True)
-        if self._pending:
-            self.set_timer(FRAME_S, lambda: self._restyle_pending(FRAME_S / 2))
-
-    def _flush_pending(self) -> None:
-        self._restyle_pending(budget_s=float("inf"))
-
-    def _rerender_answer(self, at: tuple[int, int, int], text: str) -> None:
-        self._reuse, y = {}, at[2]
-        for block in self.blocks[at[1]:]:
-            strips = self._lines[y:y + block.height]
-            y += block.height
-            if not (block.trim_top or block.trim_bottom or block.marked):
-                self._reuse[block.source] = strips[1:] if block.gap else strips
-        del self.blocks[at[1]:], self._lines[at[2]:], self._owner[at[2]:]
-        self._turn, self._tail, self._tail_cont, self._marking = at[0], text, False, True
-        try:
-            self.flush(final=True)
-        finally:
-            self._turn, self._marking, self._reuse = None, False, {}
+    # marking an ended answer (grounding glyphs): the screen's part of answer_marks.py
+    replace_answer = answer_marks.replace_answer
+    _restyle_pending = answer_marks.restyle_pending
+    _flush_pending = answer_marks.flush_pending
+    _rerender_answer = answer_marks.rerender_answer
 
     def append(self, fragment: str) -> None:
         """Queue answer text; the screen is updated at most 30 times a second."""

@@ -75,10 +75,11 @@ async def test_a_chunked_fence_falls_back_to_the_whole_answer():
 
 
 async def test_marks_left_for_later_frames_land_in_the_right_lines(monkeypatch):
-    from neuro_tui.app import markdown_log
+    from neuro_tui.app import answer_marks
 
     text = markdown_text(2000, seed=5)
     slow, _ = await shown(text, whole=True)
-    monkeypatch.setattr(markdown_log, "FRAME_S", 1e-6)  # one block per frame
+    for name in ("NOW_S", "LATER_S", "FRAME_S"):  # one block per frame
+        monkeypatch.setattr(answer_marks, name, 1e-6)
     fast, (rendered, _) = await shown(text, whole=False)
     assert fast == slow and rendered > 1
