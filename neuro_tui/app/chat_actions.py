@@ -45,8 +45,19 @@ async def stop(screen) -> None:
     await screen.service.stop()
 
 
+def copy_selection(screen) -> bool:
+    """A mouse drag's text (Textual's screen selection) to the clipboard (OSC 52)."""
+    text = screen.get_selected_text()
+    if not text:
+        return False
+    screen.app.copy_to_clipboard(text)
+    screen.notify(f"copied {len(text)} characters")
+    return True
+
+
 async def stop_or_hint(screen) -> None:
-    if await screen.service.stop():
+    """Ctrl+C as in a terminal: with a selection it copies, without one it stops."""
+    if copy_selection(screen) or await screen.service.stop():
         return
     chat_input = screen.query_one("ChatInput")
     if screen.focused is chat_input and chat_input.selected_text:
@@ -138,6 +149,9 @@ def last_answered(transcript) -> Turn | None:
 
 
 def copy_answer(screen) -> None:
+    """F6: the selection if there is one, else the last answer."""
+    if copy_selection(screen):
+        return
     if (turn := last_answered(screen.service.transcript)) is not None:
         screen.app.copy_to_clipboard(turn.answer)
         screen.notify("answer copied")

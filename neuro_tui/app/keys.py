@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.binding import Binding
 
 DETAILS = {
-    "stop_or_hint": "stop the answer (at an idle prompt it only says that Ctrl+Q quits)",
+    "stop_or_hint": "copy the selected text (mouse drag; OSC 52); with nothing selected, "
+                    "stop the answer (at an idle prompt it only says that Ctrl+Q quits)",
     "stop": "stop the answer; llama-cli stays loaded",
     "quit": "quit (llama-cli is ended, never orphaned)",
     "help": "this key reference",
@@ -18,7 +19,8 @@ DETAILS = {
     "log": "llama-cli's own log: startup, config and perf lines",
     "toggle_side": "show or hide the model and sources panes",
     "sessions": "saved chats: resume, rename, delete, export to Markdown",
-    "copy_answer": "copy the last answer (OSC 52: works over SSH)",
+    "copy_answer": "copy the selected text (mouse drag), else the last answer (OSC 52: "
+                   "works over SSH)",
     "copy_code": "copy the last code block of the last answer",
     "toggle_web": "web search on/off (on: questions leave the machine)",
     "edit_last": "edit the last message and send it again",

@@ -201,9 +201,19 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
         for seg in drawn:  # selected words stay readable (they took the background's colour)
             if seg.style and seg.style.bgcolor == lit.bgcolor and seg.text.strip():
                 assert seg.style.color != seg.style.bgcolor, seg
-        await app.screen.run_action("screen.copy_text")
+        await pilot.press("ctrl+c")  # with a selection Ctrl+C copies (it stops without)
         await pilot.pause()
         assert copied_bytes(written) == ["the capital of France [1]✓. It sits on the Seine"]
+        assert any(n.message == "copied 48 characters" for n in app._notifications)
+        await pilot.press("f6")  # F6 the same: the selection before the last answer
+        await pilot.pause()
+        assert copied_bytes(written)[1:] == ["the capital of France [1]✓. It sits on the Seine"]
+        app.screen.clear_selection()
+        await pilot.press("ctrl+c")  # nothing selected, nothing answering: the hint
+        await pilot.press("f6")  # and F6 the whole last answer
+        await pilot.pause()
+        assert copied_bytes(written)[2:] == [MARKED]
+        assert any(n.message.startswith("nothing to stop") for n in app._notifications)
 
 
 def copied_bytes(written: list[str]) -> list[str]:
