@@ -263,3 +263,24 @@ async def test_a_drag_over_lines_and_a_click_after_it(make_app, fake):
         await pilot.pause()
         assert log.text_selection is None
         assert [type(m).__name__ for m in clicks()] == ["TurnClicked"]
+
+
+def test_selected_text_and_highlight_count_characters_not_cells():
+    """Textual's offsets count characters of a line; wide characters take two cells."""
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.geometry import Offset
+    from textual.selection import Selection
+    from textual.strip import Strip
+
+    from neuro_tui.app.log_selection import highlight, selected_text
+
+    lines = ["東京 is [1]✓ big   ", "", "last line"]
+    assert selected_text(lines, Selection(Offset(0, 0), Offset(2, 0))) == "東京"
+    assert selected_text(lines, Selection(Offset(3, 0), Offset(4, 2))) == "is [1]✓ big\n\nlast"
+    assert selected_text(lines, Selection(None, None)) == "東京 is [1]✓ big\n\nlast line"
+    lit = Style(bgcolor="blue")
+    strip = highlight(Strip([Segment("東京 is", Style(color="red"))]), (1, 4), lit)
+    assert [(s.text, s.style.bgcolor is not None) for s in strip] == [
+        ("東", False), ("京 i", True), ("s", False)]
+    assert all(s.style.color.name == "red" for s in strip)
