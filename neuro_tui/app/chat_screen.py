@@ -79,7 +79,8 @@ class ChatScreen(Screen):
         self.config = config
         self.resumed = resumed
         self.at_turn = at_turn
-        self.dropped: frozenset[int] = frozenset()  # out of the model's view (policy)
+        drops = service.transcript.drops  # a resumed chat's saved marks: the newest holds
+        self.dropped = frozenset(drops[-1].dropped if drops else ())  # turns out of view
         self._plans: dict[int, dict] = {}  # turn -> prefill figures (SourcesFound.plan)
         self.set_reactive(ChatScreen.transcript, service.transcript)
         self.set_reactive(ChatScreen.web, bool(service.web))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from neuro_tui.app import grounding_marks, long_chat, turn_notes
 from neuro_tui.app.markdown_log import MarkdownLog
 from neuro_tui.chat import events as ev
-from neuro_tui.chat.transcript import Transcript, Turn
+from neuro_tui.chat.transcript import Transcript, Turn, drop_position
 
 
 class TranscriptView(MarkdownLog):
@@ -118,8 +118,12 @@ class TranscriptView(MarkdownLog):
 
     def restore(self, transcript: Transcript, resumed: bool, marks: dict) -> None:
         """A resumed chat: every turn with its notes (partial answers marked) and the
-        grounding `marks` (turn -> Grounding) the screen computed."""
+        grounding `marks` (turn -> Grounding) the screen computed, and the saved marks of
+        where turns left the model's view, each before the turn it was made for."""
+        drops = sorted(transcript.drops, key=drop_position)  # stable: saved order kept
         for turn in transcript.turns:
+            while drops and drop_position(drops[0]) <= turn.number:
+                self.note(long_chat.dropped_note(drops.pop(0)), "bold yellow")
             self.queued(turn.number, turn.question, "")
             if turn.answer:
                 self.begin_answer(turn.number)
@@ -127,6 +131,8 @@ class TranscriptView(MarkdownLog):
                 self.end_answer()
                 self.show_marks(turn, marks.get(turn.number))
             self.turn_notes(turn)
+        for mark in drops:  # a resume's mark: after the newest turn it planned
+            self.note(long_chat.dropped_note(mark), "bold yellow")
         if resumed:
             self.note(f"(resumed chat {transcript.chat_id})")  # the recap notice follows
             for problem in transcript.problems:
