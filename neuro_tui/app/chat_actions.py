@@ -114,7 +114,10 @@ def open_model_settings(screen) -> None:
             screen.notify("restarting llama-cli with: " + ", ".join(changes))
             screen.service.restart(screen.config)
 
-    screen.app.push_screen(ModelScreen(screen.config, screen.query_one(Jobs).download), apply)
+    policy = getattr(screen.service.policy, "name", None)  # a resumed chat keeps its own
+    shown = {"context_policy": policy} if policy else None
+    screen.app.push_screen(ModelScreen(screen.config, screen.query_one(Jobs).download, shown),
+                           apply)
 
 
 def install_runtime(screen) -> None:

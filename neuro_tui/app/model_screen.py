@@ -42,10 +42,15 @@ class ModelScreen(ModalScreen[dict | None]):
         Binding("ctrl+d", "download", "Download model", priority=True),
     ]
 
-    def __init__(self, config, start_download: Callable[[str], None]) -> None:
+    def __init__(self, config, start_download: Callable[[str], None],
+                 shown: dict | None = None) -> None:
+        """`shown`: values the chat holds itself, pre-filled instead of the config's (a
+        resumed chat's own context policy); Apply changes only the fields edited."""
         super().__init__()
         self.config = config
         self.start_download = start_download
+        self.shown = {key: self.config.values.get(key) for key, _label in FIELDS}
+        self.shown.update(shown or {})
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-box") as box:
@@ -55,7 +60,8 @@ class ModelScreen(ModalScreen[dict | None]):
             with Grid(id="model-grid"):
                 for key, label in FIELDS:
                     yield Label(label)
-                    yield Input(str(self.config.values.get(key, "")), id=f"f-{key}")
+                    value = self.shown.get(key)
+                    yield Input("" if value is None else str(value), id=f"f-{key}")
             yield ProgressBar(id="download-bar", show_eta=True)
             yield Static("", id="model-msg", markup=False)
         yield Footer()
@@ -79,7 +85,7 @@ class ModelScreen(ModalScreen[dict | None]):
             except UsageError as error:
                 self.query_one("#model-msg", Static).update(str(error))
                 return
-            if value != self.config.values.get(key):
+            if value != self.shown.get(key):
                 changes[key] = value
         self.dismiss(changes)
 
