@@ -20,7 +20,7 @@ from typing import Protocol
 from textual.strip import Strip
 
 NOW_S = 1 / 240  # rendering budget in the ending frame: the blocks at the bottom, in view
-LATER_S = 1 / 60  # per later frame for the rest
+LATER_S = 1 / 30  # per later frame for the rest (each batch costs a layout: few, large)
 FRAME_S = 1 / 30
 
 GLYPHS = re.compile(r"(?<=\])(?:✓|≈|\\\?|\\!)+")  # as marked_answer writes them
