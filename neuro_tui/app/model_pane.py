@@ -13,6 +13,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Static
 
+from neuro_tui.app.runtime_label import runtime_label
+
 REMOTE = "bold red"
 
 
@@ -57,7 +59,7 @@ class ModelPane(Static):
         t.append(f"{spec.model.stem}\n", style="bold")
         t.append(f"{spec.model.name} · {_size(spec.model)}\n", style="dim")
         t.append("runtime ", style="dim")
-        t.append(f"{spec.flavor.value}\n{spec.binary}\n")
+        t.append(f"{runtime_label(spec.binary, spec.flavor)}\n{spec.binary}\n")
         p = spec.params
         t.append(f"temp {p.temperature}  top_p {p.top_p}  rep {p.repeat_penalty}\n"
                  f"ctx {p.ctx_size}  max {p.max_tokens}\n"

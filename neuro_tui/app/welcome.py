@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from neuro_tui.app.runtime_label import runtime_label
 from neuro_tui.app.status_line import remote_engine
 from neuro_tui.chat.transcript import Transcript
 
@@ -40,7 +41,8 @@ def welcome_text(engine, state: str, config, web: bool, width: int = 80,
         rows.append(("context", f"{engine.ctx_size} tokens"))
     else:
         rows.append(("model", f"{Path(engine.model).name} ({state})"))
-        rows.append(("runtime", f"{engine.flavor} protocol · {engine.runtime}"))
+        rows.append(("runtime", f"{runtime_label(engine.runtime, engine.flavor)} · "
+                                f"{engine.runtime}"))
         rows.append(("context", f"{engine.ctx_size} tokens"))
     if engine is None:
         rows.append(("context", f"{config.ctx_size} tokens"))
@@ -51,6 +53,8 @@ def welcome_text(engine, state: str, config, web: bool, width: int = 80,
     for name, value in rows:
         t.append(f"{name:<9}", style="dim")
         red = (name == "web" and web) or (remote and name in ("runtime", ""))
+        if 9 + len(value) > width and " · " in value:  # the path on a line of its own,
+            value = value.replace(" · ", " ·\n" + " " * 9, 1)  # under the value, not at 0
         t.append(f"{value}\n", style="bold red" if red else "")
     t.append("\nType a question and press Enter.\n")
     column = 0

@@ -84,3 +84,40 @@ async def test_llama_cli_pane_shows_the_threads_and_the_tuning(make_app, tui_con
         assert "threads -t 2 -tb 4" in pane.text.plain
         assert ("-t 2 -tb 4: prompt 264 tok/s, generation 129 tok/s (measured 2026-12-01 "
                 "10:15, 2.8 s)") in pane.text.plain
+
+
+def test_the_runtime_is_named_by_program_and_version_not_by_flavor(tmp_path):
+    """Welcome and model pane say "llama.cpp 0.3.16 (-cnv)", "bitnet.cpp 404980e": what
+    runtime.json beside a built runtime says, not the protocol's internal value."""
+    import json
+    from pathlib import Path
+
+    from rich.text import Text
+
+    from neuro_tui.app.welcome import welcome_text
+    from neuro_tui.engine.events import Flavor
+    from neuro_tui.engine.params import SessionSpec
+
+    def built(name: str, manifest: dict) -> Path:
+        (tmp_path / name / "bin").mkdir(parents=True)
+        (tmp_path / name / "runtime.json").write_text(json.dumps(manifest))
+        return tmp_path / name / "bin" / "llama-cli"
+
+    old = built("old-0.3.16", {"flavor": "old", "llama_cpp_python": "0.3.16"})
+    new = built("new-0.3.36", {"flavor": "new", "llama_cpp_python": "0.3.36"})
+    bitnet = built("bitnet-404980e", {"flavor": "bitnet", "bitnet_commit": "404980e" + "a" * 33})
+    config = config_mod.load({}, environ={})
+    shown = {}
+    for binary, flavor in ((old, "old"), (new, "new"), (bitnet, "bitnet"),
+                           (tmp_path / "mine" / "llama-cli", "old")):
+        started = ev.EngineStarting("/m/SmolLM2.gguf", str(binary), flavor, 4096)
+        row = next(line for line in welcome_text(started, "ready", config, False, 200)
+                   .plain.splitlines() if line.startswith("runtime"))
+        shown[flavor if "mine" not in str(binary) else "own"] = row
+        text = Text()  # the model pane's llama-cli lines: the same name above the path
+        ModelPane()._llama_cli(text, SessionSpec(binary, Flavor(flavor), tmp_path / "m.gguf"))
+        assert f"{row.split('  ', 1)[1].split(' · ')[0]}\n{binary}\n" in text.plain
+    assert shown == {"old": f"runtime  llama.cpp 0.3.16 (-cnv) · {old}",
+                     "new": f"runtime  llama.cpp 0.3.36 (llama-cli chat) · {new}",
+                     "bitnet": f"runtime  bitnet.cpp 404980e · {bitnet}",
+                     "own": f"runtime  llama.cpp (-cnv) · {tmp_path / 'mine' / 'llama-cli'}"}
