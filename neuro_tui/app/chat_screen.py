@@ -91,7 +91,7 @@ class ChatScreen(Screen):
             with Vertical(id="chat"):
                 with VerticalScroll(id="transcript"):
                     yield Welcome(id="welcome").data_bind(*bound, ChatScreen.loaded)
-                    yield TranscriptView(id="log")
+                    yield TranscriptView(id="log").data_bind(ChatScreen.selected_turn)
                 yield StatusLine(id="status").data_bind(*bound, ChatScreen.problem,
                                                         ChatScreen.selected_turn,
                                                         ChatScreen.prefill)

@@ -7,19 +7,60 @@ turns; it keeps the one answer that is open and which turns are on screen.
 
 from __future__ import annotations
 
-from neuro_tui.app import grounding_marks, long_chat, turn_notes
+from textual.reactive import reactive
+from textual.strip import Strip
+
+from neuro_tui.app import grounding_marks, log_selection, long_chat, turn_notes
 from neuro_tui.app.markdown_log import MarkdownLog
 from neuro_tui.chat import events as ev
 from neuro_tui.chat.transcript import Transcript, Turn, drop_position
 
 
 class TranscriptView(MarkdownLog):
+    # the screen's selected turn (its sources are shown): an earlier one (a search result,
+    # a click, Ctrl+Left/Right) has its question drawn in the selection colour
+    selected_turn: reactive[int | None] = reactive(None, init=False)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.open_turn: int | None = None  # the turn whose answer is streaming
         self.last_turn = 0  # notes without a turn go under the last one
         self.shown: set[int] = set()  # turns whose question is on screen
         self._said: tuple[int, str] | None = None  # the failed turn's error, just shown
+        self._lit_rows: tuple[tuple, range] = ((), range(0))  # (key, question lines)
+
+    def watch_selected_turn(self) -> None:
+        self.refresh()
+
+    def lit_rows(self) -> range:
+        """The selected turn's question lines, when it is not the newest turn (that one is
+        where the chat is anyway): found once per selection, width and line count."""
+        turn = self.selected_turn
+        if turn is None or turn == self.last_turn:
+            return range(0)
+        key = (turn, self._width, len(self._lines))
+        if self._lit_rows[0] != key:
+            self._lit_rows = (key, self._question_rows(turn))
+        return self._lit_rows[1]
+
+    def _question_rows(self, turn: int) -> range:
+        owner, lines = self._owner, self._lines
+        try:
+            start = owner.index(turn)
+        except ValueError:
+            return range(0)
+        while start < len(lines) and owner[start] == turn and not lines[start].text.strip():
+            start += 1  # the gap above it
+        end = start
+        while end < len(lines) and owner[end] == turn and lines[end].text.strip():
+            end += 1
+        return range(start, end)
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if y in self.lit_rows():
+            strip = log_selection.highlight(strip, (0, -1), self._selection_style())
+        return strip
 
     def show_event(self, event: ev.ChatEvent, transcript: Transcript, marks: dict,
                    engine: str) -> None:

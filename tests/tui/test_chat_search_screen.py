@@ -104,3 +104,19 @@ async def test_a_search_result_opens_its_chat_scrolled_to_and_selecting_that_tur
         top = scroll.scroll_y - view.virtual_region.y
         assert top <= line < top + scroll.size.height  # turn 3's question is on screen
         assert scroll.scroll_y < scroll.max_scroll_y  # not the end of the chat
+        lit = view._selection_style().bgcolor  # turn 3's question is drawn highlighted
+        assert painted_bgs(view, line) == {lit}
+        assert lit not in painted_bgs(view, view.turn_line(4))
+        assert lit not in painted_bgs(view, line + 2)  # its answer is not
+        chat.selected_turn = 12  # the newest turn (where the chat is anyway): no highlight
+        await pilot.pause()
+        assert lit not in painted_bgs(view, line)
+
+
+def painted_bgs(view, line: int) -> set:
+    """The background colours of the text of rendered line `line` of the chat, as painted
+    (not the pane's padding)."""
+    from textual.geometry import Region
+
+    [drawn] = view.render_lines(Region(0, line, view.size.width, 1))
+    return {seg.style.bgcolor for seg in drawn if seg.style and seg.text.strip()}
