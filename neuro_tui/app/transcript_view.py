@@ -18,7 +18,7 @@ from neuro_tui.chat.transcript import Transcript, Turn, drop_position
 
 class TranscriptView(MarkdownLog):
     # the screen's selected turn (its sources are shown): an earlier one (a search result,
-    # a click, Ctrl+Left/Right) has its question drawn in the selection colour
+    # a click, [ / ] in the sources pane) has its question drawn in the selection colour
     selected_turn: reactive[int | None] = reactive(None, init=False)
 
     def __init__(self, **kwargs) -> None:
