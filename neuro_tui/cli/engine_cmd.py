@@ -60,6 +60,9 @@ def run_start(args: argparse.Namespace) -> int:
     launcher.detached = args.keep  # spawned to outlive this command (no death signal)
     asyncio.run(launcher.start())
     print(launcher.url)
+    if launcher.state_dir is None:
+        print("note: this llama-server (bitnet.cpp's) can hang on saving a chat's state, so "
+              "none is saved: a resumed chat gets a recap", file=sys.stderr)
     if args.keep:
         launcher.keep = True
         entry = server_registry.record(launcher)

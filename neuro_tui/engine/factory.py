@@ -72,6 +72,8 @@ def local_launcher(config: Config):
     model = resolve_model_path(config)
     if not model.is_file():
         raise MissingError(f"model file {model} does not exist")
-    binary = llama_server.find_binary(config.llama_server, bitnet=bool(needed_flavors(model)))
+    bitnet = bool(needed_flavors(model))
+    binary = llama_server.find_binary(config.llama_server, bitnet=bitnet)
     return llama_server.LocalServer(binary, model, config.generation_params(),
-                                    log_dir=paths.logs_dir())
+                                    log_dir=paths.logs_dir(),
+                                    saves_slots=llama_server.slot_saves_safe(binary, bitnet))

@@ -56,6 +56,22 @@ def find_binary(configured: str = "", bitnet: bool = False) -> Path:
     return found[0][1]
 
 
+def slot_saves_safe(binary: Path, bitnet_model: bool = False) -> bool:
+    """Whether this llama-server may be asked to save/restore a chat's slot. Not bitnet.cpp's
+    (404980e, an older llama.cpp): its /slots handlers post the task before they wait for
+    its answer (examples/server/server.cpp:2784), so a quick save's answer is dropped and
+    the request never returns, holding one of its 3 HTTP threads for good (measured: 2 of 6
+    three-turn chats stuck 120 s on a save; 0 of 36 turns on 0.3.16). A chat on it resumes
+    with a recap instead; a model only bitnet.cpp loads means that server."""
+    if bitnet_model:
+        return False
+    from neuro_tui.engine import runtime_build
+
+    target = Path(binary).resolve()
+    return not any(spec.flavor == "bitnet" and Path(bins["llama-server"]).resolve() == target
+                   for spec, bins in runtime_build.list_installed() if "llama-server" in bins)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
@@ -67,9 +83,11 @@ class LocalServer:
 
     def __init__(self, binary: Path, model: Path, params: GenerationParams, *,
                  port: int | None = None, log_dir: Path | None = None,
-                 ready_timeout_s: float = 300.0, state_dir: Path | None = None):
+                 ready_timeout_s: float = 300.0, state_dir: Path | None = None,
+                 saves_slots: bool = True):
         self.binary, self.model, self.params = Path(binary), Path(model), params
-        self.state_dir = state_dir or slot_dir()
+        # its --slot-save-path (fast resume, server_state.py); None: never asked to save
+        self.state_dir = (state_dir or slot_dir()) if saves_slots else None
         self.port = port or free_port()
         self.ready_timeout_s = ready_timeout_s
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -102,15 +120,17 @@ class LocalServer:
                 "-np", "1", "--alias", self.model.stem,
                 # a prompt longer than the context is refused (400) instead of cut silently
                 # in its middle, so the chat's context policy decides what is dropped
-                "--no-context-shift",
-                "--slot-save-path", str(self.state_dir)]  # fast resume (server_state.py)
+                "--no-context-shift"]
+        if self.state_dir is not None:
+            argv += ["--slot-save-path", str(self.state_dir)]
         return [*argv, *p.extra_args]
 
     async def start(self) -> None:
         """Spawn and wait until /health says ok; MissingError/GenerationError with the log's
         reason when it exits or does not get ready in time."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.state_dir is not None:
+            self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         t0 = time.monotonic()
         # Its own session (Ctrl+C and a terminal's hangup reach only us), yet it dies with
         # us however we end (neuro_tui/lifetime.py): a chat's server is the chat's.

@@ -47,7 +47,7 @@ def recorded() -> list[dict]:
 def record(server: LocalServer) -> dict:
     entry = {"pid": server.pid, "url": server.url, "model": str(server.model),
              "binary": str(server.binary), "log": str(server.log_path),
-             "slot_dir": str(server.state_dir),
+             "slot_dir": str(server.state_dir) if server.state_dir else None,
              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     _write([*[e for e in recorded() if e["pid"] != server.pid], entry])
     return entry
