@@ -28,6 +28,9 @@ from neuro_tui.engine.timing import CTX_WARN_FRACTION, TEMPLATE_TOKENS_PER_TURN,
 STOP = object()  # interrupt() puts this in the queue
 END = object()  # the stream finished normally
 STOP_REASONS = {"stop": "eos", "length": "max_tokens", "eos": "eos"}
+# bitnet.cpp's llama-server (an older llama.cpp) with --no-context-shift ends an answer
+# that fills the context with this error (code 500) where 0.3.16 sends finish "length"
+CONTEXT_END = "context shift is disabled"
 
 
 async def stop_reader(session) -> None:
@@ -149,6 +152,8 @@ async def run_turn(session, text: str):
                 outcome = "interrupted"
             elif item is END:
                 outcome = STOP_REASONS.get(figures.finish or "stop", "eos")
+            elif isinstance(item, ApiError) and parts and CONTEXT_END in item.message:
+                outcome = "max_tokens"  # the answer filled the context (see CONTEXT_END)
             elif isinstance(item, Exception):
                 if (isinstance(item, ApiError) and item.kind == "busy" and not parts
                         and attempt < spec.retries):

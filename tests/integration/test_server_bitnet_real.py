@@ -146,3 +146,20 @@ def test_only_bitnet_servers_are_kept_from_slot_saves(bitnet_server, llama_serve
     if "bitnet" not in llama_server_bin:  # upstream 0.3.16 installed too
         assert llama_server.slot_saves_safe(llama_server_bin)
         assert not llama_server.slot_saves_safe(llama_server_bin, bitnet_model=True)
+
+
+async def test_bitnet_answer_filling_the_context_ends_at_the_limit(bitnet_server, tiny_i2s,
+                                                                   monkeypatch):
+    """The real fork's 'context shift is disabled' error at the context end: the answer is
+    kept whole, the turn ends 'max_tokens' (as 0.3.16's finish 'length'), the chat goes on."""
+    monkeypatch.setenv("LLAMA_SERVER_PATH", bitnet_server)
+    session = build_session(config(model=str(tiny_i2s), ctx_size=128, max_tokens=0))
+    await session.start()
+    try:
+        events = [e async for e in session.ask("word word")]
+        assert not [e for e in events if isinstance(e, SessionError)], events
+        [stats] = [e for e in events if isinstance(e, TurnStats)]
+        assert stats.stop_reason == "max_tokens" and stats.tokens > 50
+        assert session.history[-1].answer and not session.history[-1].partial
+    finally:
+        await session.close()

@@ -391,3 +391,21 @@ async def test_each_error_status_is_one_clear_line_and_the_chat_goes_on(server, 
     answer, _ = await turn(s, "again")
     assert answer == server.script.answer
     await s.close()
+
+
+async def test_answer_filling_the_context_on_bitnet_server_ends_at_the_limit(llama):
+    """bitnet.cpp's llama-server (--no-context-shift) ends an answer that fills the context
+    with an in-stream error 500 'context shift is disabled' (seen on the real 404980e at
+    -c 128) where 0.3.16 sends finish 'length': the same end, not a failed turn."""
+    llama.fault = Fault(error_event={"error": {"code": 500, "message": "context shift is "
+                                               "disabled", "type": "server_error"}}, after=4)
+    s = session_for(llama)
+    await s.start()
+    answer, events = await turn(s, "Tell me a long story.")
+    assert not [e for e in events if isinstance(e, SessionError)], events
+    assert isinstance(events[-1], TurnStats) and events[-1].stop_reason == "max_tokens"
+    assert answer and s.state is SessionState.READY
+    assert s.history[-1].answer == answer and not s.history[-1].partial
+    again, _ = await turn(s, "Go on.")
+    assert again
+    await s.close()
