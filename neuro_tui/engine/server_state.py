@@ -64,7 +64,7 @@ async def slot_action(session, action: str, filename: str) -> dict:
         body = response.json()
     except (httpx.HTTPError, ValueError) as error:
         raise StateError(f"{action} of the server's state failed: "
-                         f"{error or type(error).__name__}") from None
+                         f"{str(error) or type(error).__name__}") from None
     if response.status_code != 200 or not isinstance(body, dict):
         inner = body.get("error", body) if isinstance(body, dict) else {}
         message = inner.get("message") if isinstance(inner, dict) else None

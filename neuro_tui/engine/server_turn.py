@@ -102,7 +102,7 @@ def _error_event(session, error: Exception, partial: bool) -> SessionError:
         return SessionError(f"no server answers at {url} ({_reason(error)})",
                             kind="crash", partial=partial)
     what = "lost mid-answer" if partial else "lost"
-    return SessionError(f"connection to {url} {what}: {error or type(error).__name__}",
+    return SessionError(f"connection to {url} {what}: {str(error) or type(error).__name__}",
                         kind="crash", partial=partial)
 
 

@@ -87,9 +87,12 @@ def test_app_killed_leaves_no_llama_server(env, sig):
         assert "cleaning up before exit" in log.read_text(errors="replace")
 
 
-def test_tui_hangup_leaves_no_llama_server(env):
+@pytest.mark.parametrize("how", ["hangup", "kill"])
+def test_tui_hangup_leaves_no_llama_server(env, how):
     """The TUI's terminal goes away (the pty master closes, as `tmux kill-session` or a
-    dropped SSH session does): the kernel's SIGHUP ends the app and its llama-server."""
+    dropped SSH session does): the kernel's SIGHUP ends the app and its llama-server. Or
+    the TUI is SIGKILLed: its server was spawned from the app's main thread, so the
+    kernel's death signal reaches it."""
     tui = pexpect.spawn(sys.executable, ["-m", "neuro_tui", "--engine", "server"],
                         env={**env, "TERM": "xterm-256color"}, dimensions=(30, 110),
                         timeout=120)
@@ -106,9 +109,12 @@ def test_tui_hangup_leaves_no_llama_server(env):
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        os.close(tui.child_fd)  # hang up: the kernel sends the TUI SIGHUP
+        if how == "kill":
+            os.kill(tui.pid, signal.SIGKILL)
+        else:
+            os.close(tui.child_fd)  # hang up: the kernel sends the TUI SIGHUP
         assert gone_within(psutil.Process(tui.pid), 15.0), "the TUI survived its hangup"
-        assert gone_within(server[0], 5.0), "llama-server outlived the TUI's hangup"
+        assert gone_within(server[0], 5.0), f"llama-server outlived the TUI ({how})"
     finally:
         tui.terminate(force=True)
         for proc in server:
