@@ -2,7 +2,8 @@
 
 The ChatScreen shows the engine's LiveStats here as answer text arrives (at most 4 times a
 second), at the end of each turn and on its RSS/CPU tick; figures the engine only estimates
-(token counts before llama-cli reports them) are labelled "~".
+(token counts before llama-cli reports them, context use unless every part of it was
+counted: LiveStats.ctx_exact) are labelled "~".
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def timing_text(stats, state: str, prefill=None) -> Text:
     if stats.ctx_size:
         used = stats.ctx_used or 0
         near = used >= 0.85 * stats.ctx_size
-        t.append(f"{used}/{stats.ctx_size}", style="bold red" if near else "")
+        ctx_est = "" if getattr(stats, "ctx_exact", False) else "~"  # counted by the engine
+        t.append(f"{ctx_est}{used}/{stats.ctx_size}", style="bold red" if near else "")
         t.append(" near full!\n" if near else "\n", style="bold red")
     else:
         t.append("-\n")
@@ -48,7 +50,7 @@ def timing_text(stats, state: str, prefill=None) -> Text:
     cpu = f"{stats.cpu_percent:.0f}%" if stats.cpu_percent is not None else "-"
     t.append(f"{'RSS/CPU':<8}", style="dim")
     t.append(f"{rss} / {cpu}")
-    if not stats.tokens_exact:
+    if not stats.tokens_exact or not getattr(stats, "ctx_exact", False):
         t.append("\n~ = estimate", style="dim italic")
     return t
 

@@ -25,6 +25,7 @@ class LiveStats(Protocol):
     tok_s: float | None
     prompt_tokens: int | None
     ctx_used: int | None
+    ctx_exact: bool  # ctx_used is counted, not estimated, in every part
     ctx_size: int | None
     rss_bytes: int | None
     cpu_percent: float | None

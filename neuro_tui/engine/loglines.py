@@ -43,6 +43,7 @@ _ERRORS = re.compile(
 _EXITS = ("EOF by user", "Interrupted by user", "Exiting...")
 # the chat CLI's server at -lv 3 (engine/args.count_args); "prompt eval time" does not match
 _TURN_EVAL = re.compile(r"print_timing: .*\|\s*eval time =\s*[\d.]+ ms /\s*(\d+) tokens")
+_IN_CONTEXT = re.compile(r"release: .*stop processing: n_tokens = (\d+)")
 _SERVER_INFO = re.compile(r"^[\d.]+ [IDT] ")  # its routine lines: "0.00.371.770 I slot ..."
 
 
@@ -66,6 +67,16 @@ def generated_tokens(lines: list[str]) -> int | None:
     end-of-generation token included), or None when its log does not say."""
     for line in reversed(lines):
         m = _TURN_EVAL.search(line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def context_tokens(lines: list[str]) -> int | None:
+    """Tokens in the chat CLI's context after its last finished turn (its slot's count when
+    the turn is released: exact), or None when its log does not say."""
+    for line in reversed(lines):
+        m = _IN_CONTEXT.search(line)
         if m:
             return int(m.group(1))
     return None

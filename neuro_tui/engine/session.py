@@ -46,6 +46,7 @@ from pathlib import Path
 
 from neuro_tui import paths
 from neuro_tui.engine import args as argmod
+from neuro_tui.engine.context_count import open_context
 from neuro_tui.engine.events import Exchange, Flavor, SessionState
 from neuro_tui.engine.loglines import Perf, classify_line, why_lines
 from neuro_tui.engine.params import SessionSpec
@@ -128,7 +129,7 @@ class LlamaSession:
             raise
         self.stats.load_ms = (time.monotonic() - t0) * 1000
         self.log_lines_at_ready = len(self._proc.log_tail(10**6))  # crash reasons come after
-        self._ctx = ContextTracker(self.stats, self.spec.params.ctx_size, self._system)
+        self._ctx = open_context(self.stats, self.spec, self._system, self._proc.log_path)
         self._probe = ProcessProbe(self._proc.pid)
         self._probe.sample(self.stats)
         self.stats.state = SessionState.READY
@@ -175,6 +176,8 @@ class LlamaSession:
                        "turn(s) in its system prompt") if recap else "llama-cli restarted"
 
     async def close(self) -> None:
+        if self._ctx is not None and self._ctx.counter is not None:
+            self._ctx.counter.close()
         if self._proc is None or self.stats.state is SessionState.CLOSED:
             self.stats.state = SessionState.CLOSED
             return

@@ -4,7 +4,8 @@ Why estimates: llama-cli only says exact token counts in its perf lines, and tho
 exit (old protocol); the new protocol says rates, not counts. While a turn runs, one pty
 read is about one token when the reader keeps up (see the protocol notes), so the read
 count is the live estimate, labelled `tokens_exact=False`. Context use is tracked here
-because llama-cli drops old tokens silently when the context fills.
+because llama-cli drops old tokens silently when the context fills; its parts are counted
+exactly where the runtime allows it (`ctx_exact`, engine/context_count.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LiveStats:
     tok_s: float | None = None
     prompt_tokens: int | None = None
     ctx_used: int | None = None
+    ctx_exact: bool = False  # every part of ctx_used counted (not estimated)
     ctx_size: int | None = None
     rss_bytes: int | None = None
     cpu_percent: float | None = None
@@ -82,21 +84,49 @@ class TurnClock:
 
 
 class ContextTracker:
-    """Tokens in llama-cli's context (estimated), and one warning before it wraps."""
+    """Tokens in llama-cli's context, part by part (system prompt, each message, each answer):
+    estimated when sent, replaced by the exact count when one lands (engine/context_count.py)
+    or by llama-cli's own total (the chat CLI's log); one warning before it wraps."""
 
     def __init__(self, stats: LiveStats, ctx_size: int, system_text: str):
         self.stats = stats
         stats.ctx_size = ctx_size
-        stats.ctx_used = estimate_tokens(system_text) + TEMPLATE_TOKENS_PER_TURN
+        self.parts: list[tuple[int, bool]] = []
         self.warned = False
+        self.counter = None  # engine/context_count.ExactCounter where the runtime allows it
+        self.part(estimate_tokens(system_text) + TEMPLATE_TOKENS_PER_TURN)
+
+    def part(self, tokens: int, exact: bool = False) -> int:
+        """A new part of the context; its index, for settle()."""
+        self.parts.append((tokens, exact))
+        self._sum()
+        return len(self.parts) - 1
 
     def add(self, tokens: int) -> ContextWarning | None:
+        self.part(tokens)
+        return self.check()
+
+    def settle(self, index: int, tokens: int) -> None:
+        """The exact count of one part."""
+        if 0 <= index < len(self.parts):
+            self.parts[index] = (tokens, True)
+            self._sum()
+
+    def counted_all(self, tokens: int) -> None:
+        """llama-cli said how many tokens its context holds: that is all of it."""
+        self.parts = [(tokens, True)]
+        self._sum()
+
+    def check(self) -> ContextWarning | None:
         s = self.stats
-        s.ctx_used = (s.ctx_used or 0) + tokens
-        if not self.warned and s.ctx_size and s.ctx_used >= CTX_WARN_FRACTION * s.ctx_size:
+        if not self.warned and s.ctx_size and (s.ctx_used or 0) >= CTX_WARN_FRACTION * s.ctx_size:
             self.warned = True
             return ContextWarning(ctx_used=s.ctx_used, ctx_size=s.ctx_size)
         return None
+
+    def _sum(self) -> None:
+        self.stats.ctx_used = sum(tokens for tokens, _ in self.parts)
+        self.stats.ctx_exact = all(exact for _, exact in self.parts)
 
 
 class ProcessProbe:

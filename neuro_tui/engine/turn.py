@@ -40,12 +40,15 @@ async def run_turn(host: TurnHost, st: TurnState):
         st.queue.get_nowait()
     prepared = st.prepared
     st.clock = clock = TurnClock(st.number, stats, estimate_tokens(prepared.text))
-    warning = st.context.add(estimate_tokens(prepared.text) + TEMPLATE_TOKENS_PER_TURN)
+    part = st.context.part(estimate_tokens(prepared.text) + TEMPLATE_TOKENS_PER_TURN)
+    warning = st.context.check()
     st.log_offset = log_size(proc)
     parser.sent(prepared.lines)
     stats.state = SessionState.PREFILL
     await proc.write(prepared.payload)
     clock.t_send = time.monotonic()  # TTFT counts from Enter, after a long paste is typed
+    if st.context.counter is not None:  # exact count in a process of its own, once sent
+        st.context.counter.message(prepared.text, part)
     if warning:
         yield warning
     max_tokens = st.max_tokens
@@ -99,6 +102,8 @@ async def run_turn(host: TurnHost, st: TurnState):
                     proc.write_now(CURSOR_REPLY)
                 elif isinstance(event, MaybeEnd):
                     confirm_at = time.monotonic() + QUIET_CONFIRM_S
+                    if st.context.counter is not None:  # count it during the quiet spell
+                        st.context.counter.answer_may_end(st.answer)
                 elif isinstance(event, TurnEnd):
                     st.done = True
             if count and not st.done:  # a Ctrl+C after the end would land at the prompt: exit

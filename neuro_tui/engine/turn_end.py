@@ -12,11 +12,13 @@ import asyncio
 import time
 
 from neuro_tui.engine.events import Exchange, SessionError, SessionState
-from neuro_tui.engine.loglines import generated_tokens
+from neuro_tui.engine.loglines import context_tokens, generated_tokens
 from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.turn_state import TurnHost, TurnState
 
 LOG_COUNT_WAIT_S = 1.0  # longest the end of a turn waits for the chat CLI's count line
+CONTEXT_LINE_WAIT_S = 0.1  # after its count line, for its context line (sometimes missing)
+COUNT_WAIT_S = 2.0  # longest it waits for the exact context counts still running
 
 
 async def at_the_prompt(host: TurnHost, st: TurnState):
@@ -24,7 +26,7 @@ async def at_the_prompt(host: TurnHost, st: TurnState):
     proc, stats, spec, clock = st.proc, st.stats, st.spec, st.clock
     if st.interrupting and st.stop_reason == "eos":
         st.stop_reason = "interrupted"
-    counted = await _logged_count(st)
+    counted, in_context = await _logged_count(st)
     if counted is not None:  # what llama-cli says, not what the pty reads suggest
         clock.reads = stats.tokens = counted
         stats.tokens_exact = True
@@ -36,7 +38,8 @@ async def at_the_prompt(host: TurnHost, st: TurnState):
         clock.reads = stats.tokens = spec.params.max_tokens  # what the answer holds
     st.late_ctrl_c = st.interrupting and st.stop_reason == "max_tokens"
     host.history.append(Exchange(st.prepared.text, st.answer))
-    warning = st.context.add(stats.tokens)
+    await _count_context(st, in_context)
+    warning = st.context.check()
     st.probe.sample(stats)
     stats.state = SessionState.STOPPED if st.stop_reason == "interrupted" else SessionState.READY
     if warning:
@@ -93,11 +96,26 @@ def log_size(proc: PtyProcess) -> int:
         return 0
 
 
-async def _logged_count(st: TurnState) -> int | None:
-    """Tokens this turn generated, from llama-cli's log (the chat CLI at -lv 3; its log
-    thread may write the line just after the answer's end). None: it did not say."""
+async def _count_context(st: TurnState, in_context: int | None) -> None:
+    """The answer's part of the context: llama-cli's own total where it logs one (the chat
+    CLI), else the read estimate, replaced by its exact count (engine/context_count.py).
+    The counts still running are waited for (bounded): the chat core's context policy reads
+    ctx_used before the next turn."""
+    ctx = st.context
+    part = ctx.part(st.stats.tokens)
+    if in_context is not None:
+        ctx.counted_all(in_context)
+    elif ctx.counter is not None:
+        ctx.counter.answer(st.answer, part, ended_by_model=not st.interrupting)
+        await ctx.counter.settled(COUNT_WAIT_S)
+
+
+async def _logged_count(st: TurnState) -> tuple[int | None, int | None]:
+    """(tokens this turn generated, tokens now in the context) from llama-cli's log (the
+    chat CLI at -lv 3; its log thread may write the lines just after the answer's end).
+    None: it did not say."""
     if not (st.counts_in_log and st.done) or st.interrupting:
-        return None
+        return None, None
     deadline = time.monotonic() + LOG_COUNT_WAIT_S
     while True:
         try:
@@ -105,8 +123,10 @@ async def _logged_count(st: TurnState) -> int | None:
                 log.seek(st.log_offset)
                 lines = log.read().decode("utf-8", "replace").splitlines()
         except (OSError, TypeError):
-            return None
-        found = generated_tokens(lines)
-        if found is not None or time.monotonic() > deadline:
-            return found
+            return None, None
+        found, in_context = generated_tokens(lines), context_tokens(lines)
+        if found is not None and in_context is not None or time.monotonic() > deadline:
+            return found, in_context
+        if found is not None:  # the context line follows at once, when it comes at all
+            deadline = min(deadline, time.monotonic() + CONTEXT_LINE_WAIT_S)
         await asyncio.sleep(0.02)

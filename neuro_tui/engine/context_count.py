@@ -1,0 +1,217 @@
+"""Exact context counts on llama-cli's old protocol, with the model's own tokenizer.
+
+Why: the 4-characters-per-token estimate is -43 % on code and -20 % on French, so a code chat
+reaches llama-cli's real limit (where it shifts tokens out silently) while the estimate says
+~60 %. `llama-tokenize` beside the runtime (0.3.16) reads the vocabulary only (~60 ms), so
+each part of the context is counted in a niced process of its own, started when the part is
+sent and awaited by nobody on the answer's path; the count replaces that part's estimate in
+the ContextTracker when it lands.
+
+What is counted is what main.cpp (0.3.16) puts in its context, verified against its perf
+lines (prompt + eval at exit, tests/integration/test_context_exact_real.py):
+- the system prompt as the chat template renders it alone, BOS where the model adds one, no
+  escape processing;
+- each message as `common_chat_format_single`'s delta: "\\n" first when the chat so far ends
+  in one, then the template around the text; llama-cli processes escapes (`\\n`, `\\x1b`) in
+  typed input, and so does llama-tokenize by default;
+- each answer's tokens, plus its end (the EOG the model sampled, or the EOT llama-cli inserts
+  after a Ctrl+C), which goes into the context before the next message.
+The template is read from the "chat template example" llama-cli logs at startup, split at
+the model's end-of-generation tokens (also in the log). A template that does not split that
+way (no EOG between messages) is not counted: the estimate stays, labelled as one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from neuro_tui.engine.events import Flavor
+from neuro_tui.engine.params import SessionSpec
+from neuro_tui.engine.timing import ContextTracker, LiveStats
+from neuro_tui.engine.tokenize import tokenize_binary
+from neuro_tui.textsafe import strip_controls
+
+# common_chat_format_example's messages, in its order
+EXAMPLE = ("You are a helpful assistant", "Hello", "Hi there", "How are you?")
+_EOG = re.compile(r"^load:\s+- \d+ \('(.+)'\)$", re.M)
+NICE = 10  # the tokenizer yields the CPU to llama-cli's prefill
+TIMEOUT_S = 20.0
+
+
+def open_context(stats: LiveStats, spec: SessionSpec, system: str,
+                 log_path: Path | None) -> ContextTracker:
+    """The context tracker of a llama-cli that just became ready; it counts exactly where
+    llama-tokenize is beside the binary and the template splits (else it estimates)."""
+    tracker = ContextTracker(stats, spec.params.ctx_size, system)
+    binary = tokenize_binary(spec.binary) if spec.flavor is Flavor.UPSTREAM_CNV else None
+    if not (binary and system and log_path):
+        return tracker
+    try:
+        template = template_from_log(log_path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        template = None
+    if template is not None:
+        tracker.counter = ExactCounter(binary, Path(spec.model), template, tracker)
+        tracker.counter.system(system, 0)
+    return tracker
+
+
+@dataclass(frozen=True)
+class Template:
+    """The chat template as text around each message (from the startup log's example)."""
+
+    system_pre: str
+    system_post: str
+    user_pre: str
+    user_post: str
+    assistant_pre: str
+    assistant_post: str
+
+    def system(self, text: str) -> str:
+        return self.system_pre + text + self.system_post
+
+    def user(self, text: str, chat_ends_with: str) -> str:
+        """The delta llama-cli tokenizes for a message after a chat ending in `chat_ends_with`."""
+        lead = "\n" if chat_ends_with.endswith("\n") else ""
+        return lead + self.user_pre + text + self.user_post + self.assistant_pre
+
+
+def template_from_log(log: str) -> Template | None:
+    """The template llama-cli uses, from its log; None when it cannot be split safely."""
+    head = "chat template example:\n"
+    at = log.find(head)
+    eogs = _EOG.findall(log)
+    if at < 0 or not eogs:
+        return None
+    example, found, cursor = log[at + len(head):], [], 0
+    for text in EXAMPLE:
+        where = example.find(text, cursor)
+        if where < 0:
+            return None
+        found.append((where, where + len(text)))
+        cursor = where + len(text)
+    pieces = [example[:found[0][0]]] + [example[found[i][1]:found[i + 1][0]]
+                                        for i in range(3)]
+    pre, sys_user, user_asst, asst_user = pieces
+    tail = example[found[3][1]:]
+    split = [_split(p, eogs) for p in (sys_user, user_asst, asst_user)]
+    if None in split or not tail.startswith(user_asst) or "\\" in "".join(pieces):
+        return None
+    (system_post, user_pre), (user_post, assistant_pre), (assistant_post, user_pre2) = split
+    if user_pre != user_pre2:
+        return None
+    return Template(pre, system_post, user_pre, user_post, assistant_pre, assistant_post)
+
+
+def _split(between: str, eogs: list[str]) -> tuple[str, str] | None:
+    """`between` two messages -> (end of the first, start of the next): the end runs to the
+    first EOG token's text and the whitespace after it."""
+    hits = [(between.find(e), e) for e in eogs if e and e in between]
+    if not hits:
+        return None
+    where, eog = min(hits)
+    end = where + len(eog)
+    while end < len(between) and between[end] in " \n":
+        end += 1
+    return between[:end], between[end:]
+
+
+async def count_tokens(binary: Path, model: Path, text: str, *, bos: bool,
+                       escapes: bool) -> int | None:
+    """Tokens of `text` as llama-cli tokenizes it (special tokens parsed); None on failure."""
+    cmd = [str(binary), "-m", str(model), "--stdin", "--ids", "--log-disable"]
+    cmd += ([] if bos else ["--no-bos"]) + ([] if escapes else ["--no-escape"])
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL)
+    except OSError:
+        return None
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, proc.pid, NICE)
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(text.encode("utf-8")), TIMEOUT_S)
+    except (TimeoutError, asyncio.CancelledError):
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+    lines = out.decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode != 0 or not lines or not lines[-1].startswith("["):
+        return None
+    ids = lines[-1].strip("[] ")
+    return len(ids.split(",")) if ids else 0
+
+
+class ExactCounter:
+    """Counts one llama-cli's context parts in the background, into its ContextTracker."""
+
+    def __init__(self, binary: Path, model: Path, template: Template, tracker):
+        self.binary, self.model, self.template, self.tracker = binary, model, template, tracker
+        self.chat_ends_with = ""  # what the rendered chat so far ends in (the "\n" rule)
+        self.tasks: set[asyncio.Task] = set()
+        self.failed = False  # one failed count: the rest would not make ctx_used exact
+        self._early: tuple[str, asyncio.Future] | None = None  # answer_may_end's count
+
+    def system(self, text: str, part: int) -> None:
+        self._count(part, self.template.system(text), 0, bos=True, escapes=False)
+        self.chat_ends_with = self.template.system_post
+
+    def message(self, text: str, part: int) -> None:
+        delta = self.template.user(text, self.chat_ends_with)
+        self._count(part, delta, 0, bos=False, escapes=True)
+        self.chat_ends_with = self.template.user_post  # until the answer is added
+
+    def answer_may_end(self, text: str) -> None:
+        """A possible end of the answer (a bare prompt the session confirms after a quiet
+        spell): count it now, so the count overlaps the wait; answer() reuses it."""
+        if self._early is not None:
+            self._early[1].cancel()
+        task = asyncio.ensure_future(self._start(strip_controls(text), False, False))
+        self._early = (text, task)
+
+    def answer(self, text: str, part: int, ended_by_model: bool) -> None:
+        """The answer's tokens + its end token. llama-cli adds the answer to its chat (the
+        next delta's "\\n" rule) only when the model ended it."""
+        early, self._early = self._early, None
+        if early is not None and early[0] == text:
+            self._count(part, "", 1, bos=False, escapes=False, task=early[1])
+        else:
+            if early is not None:
+                early[1].cancel()
+            self._count(part, strip_controls(text), 1, bos=False, escapes=False)
+        if ended_by_model:
+            self.chat_ends_with = self.template.assistant_post
+
+    def _start(self, text: str, bos: bool, escapes: bool):
+        return count_tokens(self.binary, self.model, text, bos=bos, escapes=escapes)
+
+    def _count(self, part: int, text: str, extra: int, *, bos: bool, escapes: bool,
+               task: asyncio.Future | None = None) -> None:
+        if self.failed:
+            return
+        task = task or asyncio.ensure_future(self._start(text, bos, escapes))
+        self.tasks.add(task)
+
+        def landed(done: asyncio.Task) -> None:
+            self.tasks.discard(done)
+            result = None if done.cancelled() or done.exception() else done.result()
+            if result is None:
+                self.failed = True
+            else:
+                self.tracker.settle(part, result + extra)
+        task.add_done_callback(landed)
+
+    async def settled(self, timeout: float) -> None:
+        """Wait (at most `timeout`) for the counts still running."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=timeout)
+
+    def close(self) -> None:
+        for task in list(self.tasks) + ([self._early[1]] if self._early else []):
+            task.cancel()
