@@ -4,7 +4,9 @@ Why llama-server and not our own server: it is the same pinned llama.cpp as llam
 (built beside it by `runtime install`), it speaks the OpenAI API every other engine
 speaks, and it reports exact timings. It listens on 127.0.0.1 only, so nothing can reach
 it from off the machine. Servers kept with `engine start --keep` are recorded (pid, URL,
-model, log) by engine/server_registry.py so `engine status/stop` and the app find them.
+model, log) by engine/server_registry.py so `engine status/stop` and the app find them;
+which binary, and whether it may save slots: engine/server_binary.py. A server started for
+a chat dies with the app however it ends (neuro_tui/lifetime.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpx
 
 from neuro_tui import lifetime, paths
 from neuro_tui.engine.params import GenerationParams
+from neuro_tui.engine.server_binary import find_binary, slot_saves_safe  # noqa: F401
 from neuro_tui.errors import GenerationError, MissingError
 
 HOST = "127.0.0.1"
@@ -30,46 +33,6 @@ def slot_dir() -> Path:
     """Where the servers neuro-tui starts save a chat's state (--slot-save-path): beside
     the chat files, in the data folder, never in the repo."""
     return paths.sessions_dir() / "server-state"
-
-
-def find_binary(configured: str = "", bitnet: bool = False) -> Path:
-    """`configured` (config llama_server / LLAMA_SERVER_PATH) if set, else the llama-server
-    of an installed runtime: bitnet.cpp's for BitNet models, upstream's first otherwise."""
-    if configured:
-        path = Path(configured).expanduser()
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            raise MissingError(f"llama-server not found or not executable: {path}")
-        return path
-    from neuro_tui.engine import runtime_build
-
-    found = [(spec.flavor, bins["llama-server"]) for spec, bins in runtime_build.list_installed()
-             if "llama-server" in bins]
-    found.sort(key=lambda item: (item[0] == "bitnet") != bitnet)
-    if bitnet:
-        found = [f for f in found if f[0] == "bitnet"]
-    if not found:
-        kind = "bitnet.cpp " if bitnet else ""
-        raise MissingError(f"no {kind}llama-server is installed",
-                           hint="neuro-tui runtime install"
-                           + (" --flavor bitnet" if bitnet else "")
-                           + ", or set LLAMA_SERVER_PATH")
-    return found[0][1]
-
-
-def slot_saves_safe(binary: Path, bitnet_model: bool = False) -> bool:
-    """Whether this llama-server may be asked to save/restore a chat's slot. Not bitnet.cpp's
-    (404980e, an older llama.cpp): its /slots handlers post the task before they wait for
-    its answer (examples/server/server.cpp:2784), so a quick save's answer is dropped and
-    the request never returns, holding one of its 3 HTTP threads for good (measured: 2 of 6
-    three-turn chats stuck 120 s on a save; 0 of 36 turns on 0.3.16). A chat on it resumes
-    with a recap instead; a model only bitnet.cpp loads means that server."""
-    if bitnet_model:
-        return False
-    from neuro_tui.engine import runtime_build
-
-    target = Path(binary).resolve()
-    return not any(spec.flavor == "bitnet" and Path(bins["llama-server"]).resolve() == target
-                   for spec, bins in runtime_build.list_installed() if "llama-server" in bins)
 
 
 def free_port() -> int:
