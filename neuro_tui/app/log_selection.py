@@ -4,10 +4,13 @@ Textual maps the cell under the mouse to a content offset through the `offset` m
 each rendered segment (`Strip.apply_offsets`, as its Log widget does); the Screen keeps
 one Selection per widget and asks `get_selection` for the text. Offsets count characters
 of a rendered line, so the text copied is the lines as drawn: Markdown already rendered
-(no `**`, no backslash escapes), grounding glyphs as shown, trailing padding dropped.
+(no `**`, no backslash escapes), grounding glyphs as shown, trailing padding dropped, and
+a paragraph wrapped at the pane's width joined again with spaces.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -16,8 +19,10 @@ from textual.selection import Selection
 from textual.strip import Strip
 
 
-def selected_text(lines: list[str], selection: Selection) -> str:
-    """The part of `lines` (one string per rendered line) that `selection` covers."""
+def selected_text(lines: list[str], selection: Selection,
+                  wrapped: Sequence[bool] = ()) -> str:
+    """The part of `lines` (one string per rendered line) that `selection` covers; a line
+    marked in `wrapped` continues the one above (a soft wrap) and is joined with a space."""
     if not lines:
         return ""
     start_y, start_x = (0, 0) if selection.start is None else selection.start.transpose
@@ -31,7 +36,12 @@ def selected_text(lines: list[str], selection: Selection) -> str:
     if start_y == end_y:
         return lines[start_y][start_x:end_x].rstrip()
     picked = [lines[start_y][start_x:], *lines[start_y + 1:end_y], lines[end_y][:end_x]]
-    return "\n".join(line.rstrip() for line in picked)
+    out = [picked[0].rstrip()]
+    for y, line in enumerate(picked[1:], start_y + 1):
+        soft = y < len(wrapped) and wrapped[y]
+        joint = ("" if not out[-1] else " ") if soft else "\n"
+        out.append(joint + line.rstrip())
+    return "".join(out)
 
 
 def selection_style(widget) -> Style:

@@ -26,7 +26,15 @@ from textual.widget import Widget
 
 from neuro_tui.app import answer_marks, log_selection
 from neuro_tui.app.markdown_blocks import BlockMarkdown, block_starts, split_open_fence
-from neuro_tui.app.strip_tools import CITE, blank_line, pad_line, style_citations, style_marks
+from neuro_tui.app.strip_tools import (
+    CITE,
+    WrappedStrip,
+    blank_line,
+    mark_wrapped,
+    pad_line,
+    style_citations,
+    style_marks,
+)
 
 FRAME_S = 1 / 30
 
@@ -113,10 +121,10 @@ class MarkdownLog(Widget):
         if block.trim_bottom and lines and pad_line(lines[-1]):
             lines.pop()
         strips = [Strip(line) for line in lines]
-        if block.kind != "md":
-            return strips
-        strips = [style_citations(s, self._cite_style) for s in strips]
-        return [style_marks(s) for s in strips] if block.marked else strips
+        if block.kind == "md":
+            strips = [style_citations(s, self._cite_style) for s in strips]
+            strips = [style_marks(s) for s in strips] if block.marked else strips
+        return mark_wrapped(strips, _wraps(block, renderable))
 
     @property
     def _cite_style(self) -> Style:
@@ -188,7 +196,9 @@ class MarkdownLog(Widget):
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The text a mouse drag covered, as drawn (Ctrl+C copies it: chat_actions)."""
-        return log_selection.selected_text(self.text_lines(), selection), "\n"
+        strips = self._lines + self._tail_lines
+        return log_selection.selected_text([s.text for s in strips], selection,
+                                           [isinstance(s, WrappedStrip) for s in strips]), "\n"
 
     # -- the transcript API ----------------------------------------------------------
     def add_user(self, text: str, turn: int) -> None:
@@ -293,6 +303,15 @@ class MarkdownLog(Widget):
                 return
         if turn:
             self.post_message(MarkdownLog.TurnClicked(turn))
+
+
+def _wraps(block: Block, renderable) -> bool:
+    """Are the block's lines after its first one wraps of the same text (a paragraph, a
+    heading, a one-line question or note), so copying joins them with a space?"""
+    if block.kind != "md":
+        return "\n" not in block.source
+    parsed = renderable.parsed
+    return bool(parsed) and parsed[0].type in ("paragraph_open", "heading_open")
 
 
 def _collect_then_freeze() -> None:

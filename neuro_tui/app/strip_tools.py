@@ -60,3 +60,16 @@ def style_marks(strip: Strip) -> Strip:
     for i, (_, _, glyph) in enumerate(cuts):
         out += [pieces[2 * i + 1].apply_style(MARK_STYLES[glyph]), pieces[2 * i + 2]]
     return Strip(list(Segment.simplify(seg for p in out for seg in p)), strip.cell_length)
+
+
+class WrappedStrip(Strip):
+    """A line that continues the one above it (the same paragraph, wrapped at the pane's
+    width): a copied selection joins it with a space, not a line break."""
+
+    __slots__ = ()
+
+
+def mark_wrapped(strips: list[Strip], wraps: bool) -> list[Strip]:
+    if not wraps or len(strips) < 2:
+        return strips
+    return strips[:1] + [WrappedStrip(list(s), s.cell_length) for s in strips[1:]]

@@ -205,9 +205,12 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
         await pilot.pause()
         assert copied_bytes(written) == ["the capital of France [1]✓. It sits on the Seine"]
         assert any(n.message == "copied 48 characters" for n in app._notifications)
+        assert log.text_selection is None  # dropped: a second Ctrl+C stops (as it did)
+        await drag_in_chat(pilot, log, line, "the capital", "Seine")
         await pilot.press("f6")  # F6 the same: the selection before the last answer
         await pilot.pause()
         assert copied_bytes(written)[1:] == ["the capital of France [1]✓. It sits on the Seine"]
+        assert log.text_selection is not None  # F6 keeps it
         app.screen.clear_selection()
         await pilot.press("ctrl+c")  # nothing selected, nothing answering: the hint
         await pilot.press("f6")  # and F6 the whole last answer
@@ -284,3 +287,63 @@ def test_selected_text_and_highlight_count_characters_not_cells():
     assert [(s.text, s.style.bgcolor is not None) for s in strip] == [
         ("東", False), ("京 i", True), ("s", False)]
     assert all(s.style.color.name == "red" for s in strip)
+
+
+async def test_ctrl_c_while_answering_copies_the_selection_then_a_second_one_stops(make_app,
+                                                                                fake):
+    """Terminal convention (Windows Terminal): Ctrl+C with a selection copies it and drops
+    the selection; the answer goes on, and the next Ctrl+C stops it."""
+    from neuro_tui.chat import events as ev
+    from tests.tui.conftest import ready, streamed
+
+    fake(["word " * 200], token_delay=0.03)  # ~11 lines: the chat does not scroll
+    app = make_app()
+    async with app.run_test(size=(100, 50)) as pilot:
+        written = []
+        real = app._driver.write
+        app._driver.write = lambda data: (written.append(data), real(data))
+        await ready(pilot, app)
+        await pilot.press(*"Italy?", "enter")
+        await streamed(pilot, app, 1, 20)
+        log = app.chat.query_one("MarkdownLog")
+        q = next(i for i, t in enumerate(log.text_lines()) if t.startswith("› Italy?"))
+        await drag_in_chat(pilot, log, q, "Italy", "?")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert copied_bytes(written) == ["Italy?"]
+        assert any(n.message == "copied 6 characters · Esc stops the answer"
+                   for n in app._notifications)
+        assert app.chat.service.state == "answering" and log.text_selection is None
+        await pilot.press("ctrl+c")
+        ended = await app.recorder.event(ev.TurnEnded, 10)
+        assert ended.status is ev.TurnStatus.STOPPED
+
+
+async def test_a_wrapped_paragraph_is_copied_as_one_line(make_app, fake):
+    """A paragraph wraps at the pane's width; the copy joins its lines with spaces (as a
+    terminal's copy mode does), while list items and code keep their line breaks."""
+    from tests.tui.conftest import answered, ready
+
+    words = " ".join(f"word{i}" for i in range(40))
+    fake([f"{words}\n\n- one\n- two\n\n```\nx = 1\ny = 2\n```"])
+    app = make_app()
+    async with app.run_test(size=(80, 30)) as pilot:
+        await ready(pilot, app)
+        await pilot.press(*"q", "enter")
+        await answered(pilot, app)
+        await pilot.pause(0.2)
+        log = app.chat.query_one("MarkdownLog")
+        lines = log.text_lines()
+        first = next(i for i, t in enumerate(lines) if t.startswith("word0 "))
+        last = next(i for i, t in enumerate(lines) if "y = 2" in t)
+        assert "word39" not in lines[first], "the paragraph wrapped"
+        top = log.content_region.y - log.region.y
+        left = log.content_region.x - log.region.x
+        await pilot.mouse_down(log, offset=(left, top + first))
+        await pilot.hover(log, offset=(left + 10, top + last))
+        end = lines[last].index("2")
+        await pilot.mouse_up(log, offset=(left + end, top + last))
+        await pilot.pause()
+        text = app.screen.get_selected_text()
+        # as drawn: the list's bullets, the code block's padding line and left margin
+        assert text == words + "\n\n • one\n • two\n\n\n x = 1\n y = 2"
