@@ -45,19 +45,24 @@ async def stop(screen) -> None:
     await screen.service.stop()
 
 
-def copy_selection(screen) -> bool:
+def copy_selection(screen, clear: bool = False) -> bool:
     """A mouse drag's text (Textual's screen selection) to the clipboard (OSC 52)."""
     text = screen.get_selected_text()
     if not text:
         return False
     screen.app.copy_to_clipboard(text)
-    screen.notify(f"copied {len(text)} characters")
+    if clear:
+        screen.clear_selection()
+    answering = screen.service.state == "answering"
+    screen.notify(f"copied {len(text)} characters" + (" · Esc stops the answer" if answering
+                                                       else ""))
     return True
 
 
 async def stop_or_hint(screen) -> None:
-    """Ctrl+C as in a terminal: with a selection it copies, without one it stops."""
-    if copy_selection(screen) or await screen.service.stop():
+    """Ctrl+C as in a terminal: with a selection it copies and drops the selection (as
+    Windows Terminal does: a second Ctrl+C stops), without one it stops."""
+    if copy_selection(screen, clear=True) or await screen.service.stop():
         return
     chat_input = screen.query_one("ChatInput")
     if screen.focused is chat_input and chat_input.selected_text:
