@@ -19,6 +19,7 @@ from neuro_tui.textsafe import strip_controls
 TAB_SPACES = "    "
 # the Unicode line/paragraph separators that editors treat as breaks
 _SEPARATORS = re.compile("[\u2028\u2029]")
+_QUOTE_LINE = re.compile(r"(?m)^> ")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def clean(text: str) -> str:
     text = _SEPARATORS.sub("", strip_controls(text).replace("\t", TAB_SPACES))
     return "".join("\ufffd" if unicodedata.category(c) in ("Cn", "Co", "Cs") else c
                    for c in text)
+
+
+def system_text(text: str, flavor: Flavor) -> str:
+    """The system prompt as the old protocols may be given it. They show it on the pty while
+    loading, and their ready marker is a bare `\\n> `: a recap whose answers quote Markdown
+    (`> text` at a line start) made the parser take a quote for the prompt (seen on 0.3.16
+    and bitnet.cpp: the first answer then held recap text, or was empty). ` > ` is still a
+    Markdown quote to the model, and never the marker."""
+    return text if flavor is Flavor.UPSTREAM_CHAT else _QUOTE_LINE.sub(" > ", text)
 
 
 def prepare(text: str, flavor: Flavor) -> Prepared:

@@ -53,7 +53,7 @@ from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.protocol import StreamParser
 from neuro_tui.engine.ptyproc import PtyProcess
 from neuro_tui.engine.recap import build_recap
-from neuro_tui.engine.sanitize import Prepared, prepare
+from neuro_tui.engine.sanitize import Prepared, prepare, system_text
 from neuro_tui.engine.startup import exit_words, private_file, wait_until_ready
 from neuro_tui.engine.timing import ContextTracker, LiveStats, ProcessProbe
 from neuro_tui.engine.turn import run_turn
@@ -74,7 +74,7 @@ class LlamaSession:
         self._queue: asyncio.Queue = asyncio.Queue()
         self._turn = 0
         self._spawns = 0
-        self._system: str = spec.params.system_prompt
+        self._system: str = system_text(spec.params.system_prompt, spec.flavor)
         self._ctx: ContextTracker | None = None
         self._probe = ProcessProbe(None)
         self._ctrl_c_stops = self._counts_in_log = False
@@ -168,7 +168,7 @@ class LlamaSession:
             await self._proc.end()
         recap = build_recap(self.history, self.spec.params.ctx_size) if recap is None else recap
         base = self.spec.params.system_prompt
-        self._system = f"{base}\n\n{recap}" if recap else base
+        self._system = system_text(f"{base}\n\n{recap}" if recap else base, self.spec.flavor)
         self.stats.state = SessionState.IDLE
         await self.start()
         turns = len(self.history)

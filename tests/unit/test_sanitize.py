@@ -70,3 +70,14 @@ def test_big_paste_is_one_turn():
 def test_unmeasurable_code_points_are_replaced():
     assert clean("a\U000e0080b\ue000c") == "a\ufffdb\ufffdc"  # unassigned, private use
     assert clean("zero\u200bwidth") == "zero\u200bwidth"  # width 0 is fine, only < 0 asks
+
+
+def test_system_text_keeps_quotes_but_never_the_old_ready_marker():
+    from neuro_tui.engine.sanitize import system_text
+
+    text = "> first\nsaid:\n> quoted\n> > nested\n>no space\nnot > here"
+    safe = system_text(text, Flavor.UPSTREAM_CNV)
+    assert "\n> " not in "\n" + safe
+    assert safe == " > first\nsaid:\n > quoted\n > > nested\n>no space\nnot > here"
+    assert system_text(text, Flavor.BITNET) == safe
+    assert system_text(text, Flavor.UPSTREAM_CHAT) == text  # its marker is coloured
