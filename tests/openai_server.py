@@ -46,6 +46,7 @@ class Script:
     enforce_ctx: int | None = None  # a prompt of >= this many words is refused, as
     # llama-server does with --no-context-shift (0.3.16: inside the 200 stream, `error:` line)
     slot_dir: str | None = None  # as --slot-save-path: /slots/0?action=save|restore work
+    slot_stall_s: float = 0.0  # a save answers this late (bitnet.cpp's can drop its answer)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -249,6 +250,7 @@ class OpenAIServer:
                 path = Path(folder) / str(body.get("filename"))
                 if "action=save" in self.path:
                     path.write_text(json.dumps(outer._cached))
+                    time.sleep(outer.script.slot_stall_s)
                     return self._json(200, {"id_slot": 0, "n_saved": len(outer._cached),
                                             "timings": {"save_ms": 0.5}})
                 try:

@@ -22,6 +22,13 @@ import httpx
 SLOT = 0  # neuro-tui starts llama-server with one slot (-np 1)
 
 
+# A save or restore that has not answered by then never will, or costs more than a recap:
+# measured 4-29 ms at 1,000 tokens (23 MB); a 2B model's full 4096-token slot is ~300 MB.
+# bitnet.cpp's fork can drop the answer (engine/server_binary.py): the chat then waited
+# the whole hang timeout (120 s) before its next turn.
+SLOT_TIMEOUT_S = 30.0
+
+
 class StateError(Exception):
     """Saving or restoring the server's state did not work; `str()` says why in a line."""
 
@@ -60,7 +67,7 @@ async def slot_action(session, action: str, filename: str) -> dict:
             f"{session.spec.endpoint.base}/slots/{SLOT}", params={"action": action},
             json={"filename": filename}, headers=session.headers(),
             timeout=httpx.Timeout(session.spec.connect_timeout_s,
-                                  read=session.spec.hang_timeout_s))
+                                  read=min(SLOT_TIMEOUT_S, session.spec.hang_timeout_s)))
         body = response.json()
     except (httpx.HTTPError, ValueError) as error:
         raise StateError(f"{action} of the server's state failed: "

@@ -270,3 +270,26 @@ async def test_deleting_a_chat_deletes_its_saved_server_state(srv, tmp_path):
     assert (slots / f"{chat_id}.slot").is_file()
     store_mod.delete(chat_id)
     assert not list(slots.glob(f"{chat_id}.*"))
+
+
+async def test_a_save_that_never_answers_costs_the_slot_timeout_once(srv, tmp_path,
+                                                                      monkeypatch):
+    """A server that drops a save's answer (bitnet.cpp's fork does): the chat waits
+    SLOT_TIMEOUT_S, not the 120 s hang timeout, says so once, naming the timeout, and
+    every turn answers."""
+    import time
+
+    from neuro_tui.engine import server_state
+
+    monkeypatch.setattr(server_state, "SLOT_TIMEOUT_S", 0.5)
+    srv.script.slot_dir, srv.script.slot_stall_s = str(tmp_path), 3.0
+    service = service_for(srv.url, tmp_path, "truncate-middle", slot_dir=tmp_path)
+    try:
+        t0 = time.monotonic()
+        events = await chat(service, range(1, 3))
+        assert time.monotonic() - t0 < 2 * 0.5 + 1.5  # two saves cut at 0.5 s
+        warned = [n for n in of(events, ev.Notice) if n.level == "warning"]
+        assert len(warned) == 1 and "ReadTimeout" in warned[0].text, warned
+        assert all(e.status is TurnStatus.DONE for e in of(events, ev.TurnEnded))
+    finally:
+        await service.close()
