@@ -123,6 +123,15 @@ def _load(service, folder: Path, chat_id: str) -> dict:
     return meta
 
 
+def _no_state_reason(session) -> str:
+    """Why a server keeps no state of this chat: not ours, or ours but unsafe to ask."""
+    if session.pid is not None:  # ours, started without --slot-save-path (server_binary)
+        return (f"the llama-server at {session.url} (bitnet.cpp's build) cannot save a "
+                "chat's state safely, so none was kept")
+    return (f"{session.url} is not a server neuro-tui started, so it keeps no saved state "
+            "of this chat")
+
+
 async def resume(service):
     """Events of resuming this chat on the server engine: restored, or the recap."""
     from neuro_tui.engine.server_state import StateError
@@ -133,8 +142,7 @@ async def resume(service):
     where = _chat(service)
     try:
         if getattr(session, "slot_dir", None) is None:
-            raise StateError(f"{session.url} is not a server neuro-tui started, so it keeps "
-                             "no saved state of this chat")
+            raise StateError(_no_state_reason(session))
         if where is None:
             raise StateError("this chat is not saved")
         meta = _load(service, where[1], where[0])

@@ -206,6 +206,19 @@ async def test_resume_falls_back_to_the_recap_and_says_why(srv, tmp_path, why):
         await service.close()
 
 
+def test_a_server_we_started_without_slot_saves_says_why_not_that_it_is_not_ours():
+    """bitnet.cpp's llama-server is started without --slot-save-path (its saves can hang):
+    resuming on it must not claim the server is someone else's."""
+    from types import SimpleNamespace
+
+    from neuro_tui.chat.slot_resume import _no_state_reason
+
+    ours = SimpleNamespace(pid=4242, url="http://127.0.0.1:8080")
+    theirs = SimpleNamespace(pid=None, url="http://127.0.0.1:8080")
+    assert "cannot save a chat's state safely" in _no_state_reason(ours)
+    assert "is not a server neuro-tui started" in _no_state_reason(theirs)
+
+
 def test_only_servers_neuro_tui_started_have_a_state_folder(monkeypatch, tmp_path):
     """A url of your own: no slot_dir (its saved state cannot be asked for); the server the
     app starts, or one kept by `engine start --keep` (recorded with its folder): one."""
