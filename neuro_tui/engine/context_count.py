@@ -3,9 +3,11 @@
 Why: the 4-characters-per-token estimate is -43 % on code and -20 % on French, so a code chat
 reaches llama-cli's real limit (where it shifts tokens out silently) while the estimate says
 ~60 %. `llama-tokenize` beside the runtime (0.3.16) reads the vocabulary only (~60 ms), so
-each part of the context is counted in a niced process of its own, started when the part is
-sent and awaited by nobody on the answer's path; the count replaces that part's estimate in
-the ContextTracker when it lands.
+each part of the context is counted in a niced process of its own, started once the part is
+sent (never before the first token); the count replaces that part's estimate in the
+ContextTracker when it lands. Only the answer's count is awaited, at the end of its turn
+(bounded; it starts at a bare prompt, during the quiet spell that confirms it): the chat
+core's context policy reads ctx_used before the next turn.
 
 What is counted is what main.cpp (0.3.16) puts in its context, verified against its perf
 lines (prompt + eval at exit, tests/integration/test_context_exact_real.py):
@@ -16,9 +18,8 @@ lines (prompt + eval at exit, tests/integration/test_context_exact_real.py):
   typed input, and so does llama-tokenize by default;
 - each answer's tokens, plus its end (the EOG the model sampled, or the EOT llama-cli inserts
   after a Ctrl+C), which goes into the context before the next message.
-The template is read from the "chat template example" llama-cli logs at startup, split at
-the model's end-of-generation tokens (also in the log). A template that does not split that
-way (no EOG between messages) is not counted: the estimate stays, labelled as one.
+The template comes from llama-cli's startup log (engine/chat_template.py); one that does
+not split there is not counted: the estimate stays, labelled as one.
 """
 
 from __future__ import annotations
@@ -26,19 +27,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from neuro_tui.engine.chat_template import Template, template_from_log
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.timing import ContextTracker, LiveStats
 from neuro_tui.engine.tokenize import tokenize_binary
 from neuro_tui.textsafe import strip_controls
 
-# common_chat_format_example's messages, in its order
-EXAMPLE = ("You are a helpful assistant", "Hello", "Hi there", "How are you?")
-_EOG = re.compile(r"^load:\s+- \d+ \('(.+)'\)$", re.M)
 NICE = 10  # the tokenizer yields the CPU to llama-cli's prefill
 TIMEOUT_S = 20.0
 
@@ -59,66 +56,6 @@ def open_context(stats: LiveStats, spec: SessionSpec, system: str,
         tracker.counter = ExactCounter(binary, Path(spec.model), template, tracker)
         tracker.counter.system(system, 0)
     return tracker
-
-
-@dataclass(frozen=True)
-class Template:
-    """The chat template as text around each message (from the startup log's example)."""
-
-    system_pre: str
-    system_post: str
-    user_pre: str
-    user_post: str
-    assistant_pre: str
-    assistant_post: str
-
-    def system(self, text: str) -> str:
-        return self.system_pre + text + self.system_post
-
-    def user(self, text: str, chat_ends_with: str) -> str:
-        """The delta llama-cli tokenizes for a message after a chat ending in `chat_ends_with`."""
-        lead = "\n" if chat_ends_with.endswith("\n") else ""
-        return lead + self.user_pre + text + self.user_post + self.assistant_pre
-
-
-def template_from_log(log: str) -> Template | None:
-    """The template llama-cli uses, from its log; None when it cannot be split safely."""
-    head = "chat template example:\n"
-    at = log.find(head)
-    eogs = _EOG.findall(log)
-    if at < 0 or not eogs:
-        return None
-    example, found, cursor = log[at + len(head):], [], 0
-    for text in EXAMPLE:
-        where = example.find(text, cursor)
-        if where < 0:
-            return None
-        found.append((where, where + len(text)))
-        cursor = where + len(text)
-    pieces = [example[:found[0][0]]] + [example[found[i][1]:found[i + 1][0]]
-                                        for i in range(3)]
-    pre, sys_user, user_asst, asst_user = pieces
-    tail = example[found[3][1]:]
-    split = [_split(p, eogs) for p in (sys_user, user_asst, asst_user)]
-    if None in split or not tail.startswith(user_asst) or "\\" in "".join(pieces):
-        return None
-    (system_post, user_pre), (user_post, assistant_pre), (assistant_post, user_pre2) = split
-    if user_pre != user_pre2:
-        return None
-    return Template(pre, system_post, user_pre, user_post, assistant_pre, assistant_post)
-
-
-def _split(between: str, eogs: list[str]) -> tuple[str, str] | None:
-    """`between` two messages -> (end of the first, start of the next): the end runs to the
-    first EOG token's text and the whitespace after it."""
-    hits = [(between.find(e), e) for e in eogs if e and e in between]
-    if not hits:
-        return None
-    where, eog = min(hits)
-    end = where + len(eog)
-    while end < len(between) and between[end] in " \n":
-        end += 1
-    return between[:end], between[end:]
 
 
 async def count_tokens(binary: Path, model: Path, text: str, *, bos: bool,

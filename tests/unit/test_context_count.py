@@ -4,7 +4,7 @@ tests/integration/test_context_exact_real.py."""
 
 from __future__ import annotations
 
-from neuro_tui.engine.context_count import template_from_log
+from neuro_tui.engine.chat_template import template_from_log
 from neuro_tui.engine.loglines import context_tokens
 from neuro_tui.engine.timing import ContextTracker, LiveStats
 
