@@ -18,6 +18,7 @@ from neuro_tui.engine.session import LlamaSession
 from neuro_tui.retrieval.grounding import ground
 from neuro_tui.retrieval.indexer import index_paths
 from neuro_tui.retrieval.pipeline import Retriever
+from neuro_tui.textsafe import strip_controls
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -41,7 +42,10 @@ async def real_answer(llama_cli_old: Path, smollm2: Path, prompt: str, logs: Pat
                                        params=params, hang_timeout_s=120, log_dir=logs))
     await session.start()
     try:
-        return "".join([e.text async for e in session.ask(prompt) if isinstance(e, AnswerText)])
+        raw = "".join([e.text async for e in session.ask(prompt) if isinstance(e, AnswerText)])
+        # the engine yields raw text (the prompt's colour may overtake the last tokens under
+        # load: seen as a trailing ESC[1mESC[32m); the chat core cleans it once, as here
+        return strip_controls(raw)
     finally:
         await session.close()
 

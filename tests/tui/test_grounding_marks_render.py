@@ -4,6 +4,7 @@ their strips), and what it shows equals rendering the whole marked answer again.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -48,10 +49,9 @@ async def shown(text: str, whole: bool) -> tuple[list, tuple[int, bool]]:
             log._rerender_answer(log._answer_at, marked)
         else:
             assert log.replace_answer(1, marked)
-        for _ in range(100):  # the marked blocks left for later frames
-            if not log._pending:
-                break
-            await pilot.pause(0.02)
+        deadline = time.monotonic() + 30  # the marked blocks left for later frames: one a
+        while log._pending and time.monotonic() < deadline:  # frame in the later-frames
+            await pilot.pause(0.02)  # test, ~95 frames: 2 s was too short on a busy CI
         assert not log._pending
         return [list(s) for s in log._lines], (len(rendered), chunked)
 
