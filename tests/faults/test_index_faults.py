@@ -76,6 +76,19 @@ def test_a_fifo_or_dangling_link_named_on_the_command_line(tmp_path):
     assert "1 added" in result.stderr and "Traceback" not in result.stderr
 
 
+def family_of(proc: subprocess.Popen, at_least: int, timeout: float = 60) -> list[int]:
+    """The pids under `proc` once it has `at_least` descendants (or what it has by then)."""
+    parent = psutil.Process(proc.pid)
+    family: list[int] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        family = [c.pid for c in parent.children(recursive=True)]
+        if len(family) >= at_least:
+            break
+        time.sleep(0.05)
+    return family
+
+
 def _alive(pids):
     out = []
     for pid in pids:
@@ -97,14 +110,7 @@ def test_kill_9_of_the_indexer_leaves_no_process_and_the_index_resumes(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "neuro_tui", "index", str(docs),
                              "--storage", str(storage)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parent = psutil.Process(proc.pid)
-    children: list[int] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        children = [c.pid for c in parent.children(recursive=True)]
-        if len(children) >= 3:  # the resource tracker and two workers
-            break
-        time.sleep(0.05)
+    children = family_of(proc, 3)  # the resource tracker and two workers
     assert len(children) >= 3, "the indexer never started its workers"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -12,9 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
-
-from tests.faults.test_index_faults import _alive
+from tests.faults.test_index_faults import _alive, family_of
 
 OWNER = Path(__file__).with_name("extract_owner.py")
 
@@ -22,14 +20,7 @@ OWNER = Path(__file__).with_name("extract_owner.py")
 def test_kill_9_during_web_extraction_leaves_no_extractor(tmp_path):
     proc = subprocess.Popen([sys.executable, str(OWNER)], cwd=tmp_path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    app = psutil.Process(proc.pid)
-    family: list[int] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        family = [c.pid for c in app.children(recursive=True)]
-        if len(family) >= 3:  # resource tracker, forkserver, one extractor
-            break
-        time.sleep(0.05)
+    family = family_of(proc, 3)  # resource tracker, forkserver, one extractor
     assert len(family) >= 3, "the extractor never started"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
