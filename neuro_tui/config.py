@@ -111,6 +111,8 @@ class Config:
     values: dict[str, Any] = field(default_factory=lambda: {s.key: s.default for s in SETTINGS})
     source: dict[str, str] = field(default_factory=lambda: {s.key: "default" for s in SETTINGS})
     path: Path | None = None
+    changes: dict[str, int] = field(default_factory=dict)  # key -> times set(): a choice of
+    # the value it already had is a choice too (a resumed chat's own policy gives way)
 
     def __getattr__(self, key: str) -> Any:
         try:
@@ -121,6 +123,7 @@ class Config:
     def set(self, key: str, value: Any, source: str) -> None:
         self.values[key] = coerce(BY_KEY[key], value, source)
         self.source[key] = source
+        self.changes[key] = self.changes.get(key, 0) + 1
 
     def generation_params(self) -> GenerationParams:
         v = self.values

@@ -95,13 +95,14 @@ class TurnPolicy:
                  until_config_changes: bool = False) -> None:
         """name None: follow `config.context_policy` as it changes (model screen, palette).
         until_config_changes: `name` (a resumed chat's own) holds until the config's choice
-        changes (F10), then the config is followed."""
+        is set again (F10, the palette), then the config is followed: also when the value
+        picked is the one the config already had (the user's explicit choice wins)."""
         chosen = name or _configured(config)
         if chosen not in POLICIES:
             raise UsageError(f"unknown context policy {chosen!r}: use one of "
                              + ", ".join(POLICIES), hint="[chat] context_policy")
         self._name, self.config = name, config
-        self._seen = _configured(config) if until_config_changes and name else None
+        self._seen = _choice(config) if until_config_changes and name else None
         self.prefill_tok_s = prefill_tok_s  # fixed by the caller; else measured or RESUME_TOK_S
         self.rate_used = (prefill_tok_s or RESUME_TOK_S, False)  # (tok/s, measured) last used
         self._pending: tuple = ()
@@ -109,7 +110,7 @@ class TurnPolicy:
 
     @property
     def name(self) -> str:
-        if self._seen is not None and _configured(self.config) != self._seen:
+        if self._seen is not None and _choice(self.config) != self._seen:
             self._name = self._seen = None  # the user chose another one: follow the config
         live = self._name or _configured(self.config)
         return live if live in POLICIES else "truncate-middle"
@@ -184,6 +185,13 @@ class TurnPolicy:
 
 def _configured(config) -> str:
     return str(getattr(config, "context_policy", "") or "truncate-middle")
+
+
+def _choice(config) -> tuple[str, int]:
+    """The configured policy and how often it was set (Config.changes): picking the
+    value it already had is a new choice too."""
+    changes = getattr(config, "__dict__", {}).get("changes") or {}
+    return _configured(config), changes.get("context_policy", 0)
 
 
 def make_policy(name: str | None, config, prefill_tok_s: float | None = None, *,

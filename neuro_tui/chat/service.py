@@ -231,6 +231,8 @@ class ChatService:
         config, recap, fresh = self._restart or (None, None, False)
         self._restart, self._state = None, "loading"
         self.config = config or self.config
+        if config is not None:  # F10 Apply: the chosen policy is saved before a turn
+            self._keep_policy()
         async for event in self._pump(self._starting(config, recap, fresh), self._engine_state):
             yield event
 

@@ -155,3 +155,22 @@ def test_without_a_measurement_the_fixed_rate_is_used(tmp_path, monkeypatch):
     fixed = policy.recap_plan(long_chat(), None, measured_tok_s=None)
     assert policy.rate_used == (RESUME_TOK_S, False)
     assert short.tokens < fixed.tokens and len(short.recap) < len(fixed.recap)
+
+
+def test_picking_the_configs_own_policy_in_f10_wins_over_the_resumed_chats(tmp_path):
+    """A resumed `rolling` chat, the config says truncate-middle, the user picks
+    truncate-middle in F10: config.set leaves the value as it was, yet the explicit choice
+    must win and be saved (screen helper's report, requests.md 14:24)."""
+    store = ChatStore.create(model="smollm2", folder=tmp_path)
+    asked(ChatService(make_config(context_policy="rolling"), store=store), "hello")
+    config = make_config()
+    assert config.context_policy == "truncate-middle"
+    resumed = ChatService(config, transcript=load(store.path), store=ChatStore.open(store.path))
+    assert resumed.policy.name == "rolling"
+    config.set("context_policy", "truncate-middle", "model pane")  # F10 Apply, same value
+    assert resumed.policy.name == "truncate-middle"
+    resumed.restart(config)  # what Apply does next
+    asked(resumed, "again")
+    assert load(store.path).context_policy == "truncate-middle"
+    config.set("context_policy", "stop", "palette")  # and the config is followed from now
+    assert resumed.policy.name == "stop"
