@@ -29,13 +29,18 @@ def service_for(url: str, storage: str = "") -> ChatService:
     return ChatService(config)
 
 
-@pytest.fixture
-def storage(tmp_path):
-    doc = tmp_path / "docs" / "zebra.md"
+def zebra_index(root) -> str:
+    """A real Tantivy index of one doc the warm's retrieval finds (also the TUI tests')."""
+    doc = root / "docs" / "zebra.md"
     doc.parent.mkdir()
     doc.write_text("# Zebra protocol\n\nThe zebra protocol uses port 7777 for its beacons.\n")
-    index_paths(tmp_path / "index", [doc.parent], recursive=True)
-    return str(tmp_path / "index")
+    index_paths(root / "index", [doc.parent], recursive=True)
+    return str(root / "index")
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return zebra_index(tmp_path)
 
 
 async def test_warm_then_the_turn_reads_only_its_question(srv, storage):

@@ -20,6 +20,24 @@ class Host(App):
         self.push_screen(self.search_screen, lambda r: setattr(self, "result", r))
 
 
+
+async def open_found_turn(pilot, app, query: str, chat_id: str) -> None:
+    """F5, /, type `query`, Enter on its one result: wait until that chat is open."""
+    from neuro_tui.app.chat_screen import ChatScreen
+    from tests.tui.conftest import ready, wait_for
+
+    await ready(pilot, app)
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
+    await pilot.press("slash")
+    await wait_for(pilot, lambda: isinstance(app.screen, ChatSearchScreen))
+    await pilot.press(*query)
+    await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count == 1)
+    await pilot.press("enter", "enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
+                   and app.screen.service.store is not None
+                   and app.screen.service.store.path.stem == chat_id)
+
 async def test_type_see_highlighted_turns_enter_opens(tmp_path):
     folder = tmp_path / "chats"
     folder.mkdir()
@@ -46,9 +64,7 @@ async def test_type_see_highlighted_turns_enter_opens(tmp_path):
 
 async def test_f5_slash_search_enter_resumes_that_chat(make_app, fake):
     """In the app: F5, /, type, Enter, Enter: the chat holding the match is resumed."""
-    from neuro_tui.app.chat_screen import ChatScreen
     from neuro_tui.chat.store import chats_dir
-    from tests.tui.conftest import ready, wait_for
 
     folder = chats_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -56,26 +72,14 @@ async def test_f5_slash_search_enter_resumes_that_chat(make_app, fake):
     add_turn(folder, "chat001", 3, "Where do axolotls live?", "In lakes near Mexico City.")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot, app)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
-        await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatSearchScreen))
-        await pilot.press(*"axolotls")
-        await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count == 1)
-        await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
-                       and app.screen.service.store is not None
-                       and app.screen.service.store.path.stem == "chat001")
+        await open_found_turn(pilot, app, "axolotls", "chat001")
         assert app.screen.service.transcript.at(3).question == "Where do axolotls live?"
 
 
 async def test_a_search_result_opens_its_chat_scrolled_to_and_selecting_that_turn(make_app):
     """Turn 3 of a 12-turn chat: opened, the chat shows turn 3's question on screen (not
     the end, where a resumed chat otherwise sits) and selects it (its sources, Ctrl+L)."""
-    from neuro_tui.app.chat_screen import ChatScreen
     from neuro_tui.chat.store import chats_dir
-    from tests.tui.conftest import ready, wait_for
 
     folder = chats_dir()
     filler = " ".join(["a long answer line that takes room on the screen"] * 12)
@@ -84,17 +88,7 @@ async def test_a_search_result_opens_its_chat_scrolled_to_and_selecting_that_tur
         add_turn(folder, "chat001", turn, question, f"{filler}\n\n{filler}")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot, app)
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SessionsScreen")
-        await pilot.press("slash")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatSearchScreen))
-        await pilot.press(*"axolotls")
-        await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count == 1)
-        await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen)
-                       and app.screen.service.store is not None
-                       and app.screen.service.store.path.stem == "chat001")
+        await open_found_turn(pilot, app, "axolotls", "chat001")
         await pilot.pause(0.3)
         chat = app.screen
         assert chat.selected_turn == 3

@@ -10,7 +10,7 @@ import pytest
 from neuro_tui import config as config_mod
 from neuro_tui.app.app import create_app
 from neuro_tui.chat import prefill as core
-from neuro_tui.retrieval.indexer import index_paths
+from tests.chat.test_prefill_typing import zebra_index
 from tests.openai_server import OpenAIServer
 from tests.tui.conftest import answered, ready, record, wait_for
 
@@ -19,11 +19,7 @@ pytestmark = pytest.mark.timeout(60)
 
 @pytest.fixture
 def storage(tmp_path):
-    doc = tmp_path / "docs" / "zebra.md"
-    doc.parent.mkdir()
-    doc.write_text("# Zebra protocol\n\nThe zebra protocol uses port 7777 for its beacons.\n")
-    index_paths(tmp_path / "index", [doc.parent], recursive=True)
-    return str(tmp_path / "index")
+    return zebra_index(tmp_path)
 
 
 def warms(srv) -> list[dict]:
