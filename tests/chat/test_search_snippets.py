@@ -1,0 +1,63 @@
+"""Each search hit's snippet comes from the turn the hit names (question or answer), after
+per-turn updates (queued turns interleave in the file) and after a rebuild."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from neuro_tui.chat import search_update
+from neuro_tui.chat.search_index import ChatSearch
+from neuro_tui.chat.store import ChatStore, chats_dir, load
+from tests.chat.chatgen import write_chats
+from tests.chat.conftest import collect, make_config
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEURO_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    chats = chats_dir()
+    chats.mkdir(parents=True)
+    write_chats(chats, 5, 4)
+    return chats
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shown(query: str, sync: bool) -> list[tuple[int, str, str, str]]:
+    """(turn, field, snippet, that turn's own text of the field) per hit."""
+    search_update.wait()
+    rows = []
+    for hit in ChatSearch().search(query, 20, sync=sync):
+        turn = load(chats_dir() / f"{hit.chat_id}.jsonl").at(hit.turn)
+        own = turn.question if hit.field == "question" else turn.answer
+        rows.append((hit.turn, hit.field, flat(hit.snippet), flat(own)))
+    return rows
+
+
+async def test_a_hits_snippet_is_its_own_turns_text(folder, fake_factory):
+    from neuro_tui.chat.service import ChatService
+
+    ChatSearch().sync()  # the index exists: each ended turn is added alone
+    store = ChatStore.create(model="smollm2", folder=folder)
+    service = ChatService(make_config(), store=store, session_factory=fake_factory(answers=[
+        "Paris is the capital city of France.", "The capital of Italy is Rome.",
+        "Madrid, the capital of Spain."]))
+    service.submit("What is the capital of France?")
+    service.submit("And Italy?")  # queued while the first answers
+    service.submit("And Spain?")
+    await collect(service.run(until_idle=True))
+    await service.close()
+    for sync in (False, True):
+        rows = [r for r in shown("capital", sync) if r[0] <= 3]
+        assert {(turn, field) for turn, field, *_ in rows} >= {(1, "question"), (2, "answer"),
+                                                              (3, "answer")}
+        for turn, field, snippet, own in rows:
+            assert snippet and snippet in own, (turn, field, snippet, own)
+        shutil.rmtree(folder.parent / "chat-index")  # then the same after a rebuild
