@@ -47,7 +47,7 @@ def welcome_text(engine, state: str, config, web: bool, width: int = 80,
     if engine is None:
         rows.append(("context", f"{config.ctx_size} tokens"))
     rows.append(("local", f"on: {config.storage}" if config.storage
-                 else "off (neuro-tui index DIR, then --storage DIR)"))
+                 else "off (neuro-tui index DIR says how to use it)"))
     rows.append(("web", "ON: questions are sent to DuckDuckGo" if web
                  else "off: nothing leaves this machine (F8)"))
     for name, value in rows:

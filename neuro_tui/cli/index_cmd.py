@@ -62,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
         report_ = indexer.index_paths(storage, [Path(p) for p in args.paths],
                                       recursive=args.recursive, progress=report)
     print_summary(console, report_, storage)
+    configured = config.load().storage
+    if not configured or Path(configured).expanduser().resolve() != storage.resolve():
+        # answers use no index until told which one: say how, with this one's path
+        console.print(Text(f"answer from it: neuro-tui --storage {storage} "
+                           f"(or storage = \"{storage}\" under [retrieval] in "
+                           f"{paths.config_file()})"))
     return 0
 
 
