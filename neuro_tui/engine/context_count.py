@@ -3,11 +3,12 @@
 Why: the 4-characters-per-token estimate is -43 % on code and -20 % on French, so a code chat
 reaches llama-cli's real limit (where it shifts tokens out silently) while the estimate says
 ~60 %. `llama-tokenize` beside the runtime (0.3.16) reads the vocabulary only (~60 ms), so
-each part of the context is counted in a niced process of its own, started once the part is
-sent (never before the first token); the count replaces that part's estimate in the
-ContextTracker when it lands. Only the answer's count is awaited, at the end of its turn
-(bounded; it starts at a bare prompt, during the quiet spell that confirms it): the chat
-core's context policy reads ctx_used before the next turn.
+each part of the context is counted in a niced process of its own, a message (and before
+the first one the system prompt) once its answer's first token is in, so it never delays
+it; the count replaces that part's estimate in the ContextTracker when it lands. Only the
+answer's count is awaited, at the end of its turn (bounded; it starts at a bare prompt,
+during the quiet spell that confirms it): the chat core's context policy reads ctx_used
+before the next turn.
 
 What is counted is what main.cpp (0.3.16) puts in its context, verified against its perf
 lines (prompt + eval at exit, tests/integration/test_context_exact_real.py):
@@ -94,12 +95,18 @@ class ExactCounter:
         self.tasks: set[asyncio.Task] = set()
         self.failed = False  # one failed count: the rest would not make ctx_used exact
         self._early: tuple[str, asyncio.Future] | None = None  # answer_may_end's count
+        self._system: tuple[str, int] | None = None  # counted with the first message
 
     def system(self, text: str, part: int) -> None:
-        self._count(part, self.template.system(text), 0, bos=True, escapes=False)
+        """Counted with the first message: not while llama-cli reads that message."""
+        self._system = (text, part)
         self.chat_ends_with = self.template.system_post
 
     def message(self, text: str, part: int) -> None:
+        if self._system is not None:
+            system, at = self._system
+            self._system = None
+            self._count(at, self.template.system(system), 0, bos=True, escapes=False)
         delta = self.template.user(text, self.chat_ends_with)
         self._count(part, delta, 0, bos=False, escapes=True)
         self.chat_ends_with = self.template.user_post  # until the answer is added

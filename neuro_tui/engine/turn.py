@@ -47,8 +47,7 @@ async def run_turn(host: TurnHost, st: TurnState):
     stats.state = SessionState.PREFILL
     await proc.write(prepared.payload)
     clock.t_send = time.monotonic()  # TTFT counts from Enter, after a long paste is typed
-    if st.context.counter is not None:  # exact count in a process of its own, once sent
-        st.context.counter.message(prepared.text, part)
+    uncounted = st.context.counter is not None  # counted exactly once the first token is in
     if warning:
         yield warning
     max_tokens = st.max_tokens
@@ -93,6 +92,9 @@ async def run_turn(host: TurnHost, st: TurnState):
                 elif isinstance(event, FirstByte):
                     clock.first_byte()
                     stats.state = SessionState.GENERATING
+                    if uncounted:  # a process of its own: never on the way to the first token
+                        uncounted = False
+                        st.context.counter.message(prepared.text, part)
                 elif isinstance(event, Speeds):
                     stats.prompt_tok_s = event.prompt_tok_s
                     stats.gen_tok_s_reported = event.gen_tok_s
