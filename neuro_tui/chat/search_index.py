@@ -8,7 +8,9 @@ chat's own process also adds each turn as it ends (chat/search_update.py), so th
 finds nothing to do. Every turn document has a `key` ("<chat>/<turn>", the file's state
 "<chat>/file") so one turn can be replaced alone.
 Questions weigh more than answers (as `llm logs -q` ranks prompts): what the user asked is
-what they remember.
+what they remember. The chat's title is searched on its first turn only: it is the first
+question unless renamed, and on every turn it made each turn a hit for turn 1's words,
+listed with its own unrelated snippet.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import query as lenient
 from neuro_tui.retrieval.search import _clean_fragment
 
-SCHEMA_VERSION = "chat-index-2"  # 2: the key field
+SCHEMA_VERSION = "chat-index-3"  # 2: the key field; 3: the title searched on turn 1 only
 BOOSTS = {"question": 3.0, "title": 1.5, "answer": 1.0}
 SNIPPET_CHARS = 160
 WRITER_HEAP = 15_000_000
@@ -40,7 +42,8 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("key", stored=False, tokenizer_name="raw")  # chat/turn | chat/file
     sb.add_text_field("chat_id", stored=True, tokenizer_name="raw")
     sb.add_unsigned_field("turn", stored=True)
-    sb.add_text_field("title", stored=True)
+    sb.add_text_field("title", stored=False)  # searched: the chat's first turn only
+    sb.add_text_field("chat_title", stored=True, tokenizer_name="raw")  # shown: every turn
     sb.add_text_field("question", stored=True)
     sb.add_text_field("answer", stored=True)
     sb.add_integer_field("mtime_ns", stored=True)
@@ -68,9 +71,14 @@ def index_dir(folder: Path | None = None) -> Path:
     return (folder or chat_store.chats_dir()).parent / "chat-index"
 
 
-def turn_doc(chat_id: str, number: int, title: str, question: str, answer: str):
-    return tantivy.Document(doctype="turn", key=f"{chat_id}/{number}", chat_id=chat_id,
-                            turn=number, title=title, question=question, answer=answer)
+def turn_doc(chat_id: str, number: int, title: str, question: str, answer: str,
+             first: bool):
+    """One turn; `first` (the chat's first turn) also carries the title's words."""
+    doc = tantivy.Document(doctype="turn", key=f"{chat_id}/{number}", chat_id=chat_id,
+                           turn=number, chat_title=title, question=question, answer=answer)
+    if first:
+        doc.add_text("title", title)
+    return doc
 
 
 def file_doc(chat_id: str, state: tuple[int, int]):
@@ -81,9 +89,9 @@ def file_doc(chat_id: str, state: tuple[int, int]):
 def add_chat(writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
     """All of a chat file's turns (what is valid of it, cleaned), then its state."""
     transcript = chat_store.read(path).transcript
-    for turn in transcript.turns:
+    for at, turn in enumerate(transcript.turns):
         writer.add_document(turn_doc(chat_id, turn.number, transcript.title, turn.question,
-                                     turn.answer))
+                                     turn.answer, at == 0))
     writer.add_document(file_doc(chat_id, state))
 
 
@@ -204,7 +212,7 @@ class ChatSearch:
                                                       ranges)
                     break
             clean, spans = _clean_fragment(snippet[:SNIPPET_CHARS * 4], ranges)
-            hits.append(ChatHit(doc.get_first("chat_id") or "", doc.get_first("title") or "",
+            hits.append(ChatHit(doc.get_first("chat_id") or "", doc.get_first("chat_title") or "",
                                 int(doc.get_first("turn") or 0), field, clean, spans,
                                 float(score)))
         return hits

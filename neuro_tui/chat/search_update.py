@@ -73,7 +73,7 @@ def update(index_path: Path, turn: EndedTurn) -> Update:
         for key in (f"{chat_id}/{turn.number}", f"{chat_id}/file"):
             writer.delete_documents_by_term("key", key)
         writer.add_document(si.turn_doc(chat_id, turn.number, turn.title, turn.question,
-                                        turn.answer))
+                                        turn.answer, turn.number == 1))
         writer.add_document(si.file_doc(chat_id, turn.after))
     else:
         how = "chat"

@@ -61,3 +61,52 @@ async def test_a_hits_snippet_is_its_own_turns_text(folder, fake_factory):
         for turn, field, snippet, own in rows:
             assert snippet and snippet in own, (turn, field, snippet, own)
         shutil.rmtree(folder.parent / "chat-index")  # then the same after a rebuild
+
+
+def france_chat(folder):
+    """A chat titled by its first question (the default title)."""
+    from neuro_tui.chat import events as ev
+
+    store = ChatStore.create(folder=folder)
+    for n, q, a in [(1, "What is the capital of France?", "Paris."),
+                    (2, "And of Italy?", "The capital of Italy is Rome."),
+                    (3, "Any good food there?", "Pasta and pizza.")]:
+        store.record(ev.TurnQueued(n, q))
+        store.record(ev.AnswerDelta(n, a))
+        store.record(ev.TurnEnded(n, ev.TurnStatus.DONE, "eos"))
+        if store.index_update is not None:
+            store.index_update.result()
+    store.close()
+    return store
+
+
+@pytest.mark.parametrize("how", ["per turn", "rebuild"])
+def test_words_of_the_first_question_list_only_the_turn_that_says_them(folder, how):
+    """The title is the first question: on every turn's document it made each turn a hit
+    for turn 1's words, listed with its own unrelated text ("capital France" showed
+    "turn 2 · answer: The capital of Italy is Rome.")."""
+    if how == "per turn":
+        ChatSearch().sync()
+    store = france_chat(folder)
+    if how == "rebuild":
+        ChatSearch().sync()  # built from the chat files
+    for sync in (False, True):
+        hits = [(h.turn, h.field, flat(h.snippet)) for h in ChatSearch().search("France", 20,
+                                                                               sync=sync)
+                if h.chat_id == store.chat_id]
+        assert hits == [(1, "question", "What is the capital of France?")]
+    hits = [(h.turn, h.field, flat(h.snippet), h.title)
+            for h in ChatSearch().search("capital France", 20) if h.chat_id == store.chat_id]
+    assert hits == [(1, "question", "What is the capital of France?", store.title),
+                    (2, "answer", "The capital of Italy is Rome.", store.title)]  # own word
+    hits = ChatSearch().search("pizza", 20)
+    assert [(h.turn, h.title) for h in hits] == [(3, "What is the capital of France?")]
+
+
+def test_a_renamed_chat_is_found_by_its_title_once(folder):
+    from neuro_tui.chat.store import rename
+
+    store = france_chat(folder)
+    rename(store.chat_id, "Euro trip")
+    hits = ChatSearch().search("euro trip", 20)
+    assert [(h.chat_id, h.turn, h.title) for h in hits] == [(store.chat_id, 1, "Euro trip")]
