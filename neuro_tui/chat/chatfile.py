@@ -96,6 +96,7 @@ def load(path: Path) -> Transcript:
     torn_tail = bool(raw) and not raw.endswith(b"\n")
     meta: dict[str, Any] = {"chat_id": path.stem, "created": path.stat().st_mtime, "drops": ()}
     turns: dict[int, Turn] = {}  # by number: queued turns' records interleave
+    pieces: dict[int, list[str]] = {}  # answer fragments not yet joined into their turn
     problems: list[str] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -107,14 +108,23 @@ def load(path: Path) -> Transcript:
             problems.append(f"line {number}: " + ("torn record (the app was stopped while "
                             "writing it)" if last else "not JSON") + ", skipped")
             continue
-        why = check(record) or _apply(record, meta, turns)
+        why = check(record) or _apply(record, meta, turns, pieces)
         if why:
             problems.append(f"line {number}: {why}, skipped")
-    ordered = tuple(t if t.finished else _cut_off(t) for t in turns.values())
+    ordered = tuple(t if t.finished else _cut_off(t)
+                    for t in (_joined(t, pieces) for t in turns.values()))
     return Transcript(turns=ordered, problems=tuple(problems), **meta)
 
 
-def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn]) -> str | None:
+def _joined(turn: Turn, pieces: dict[int, list[str]]) -> Turn:
+    """`turn` with its answer fragments read so far: joined once, not `answer + text` per
+    fragment (that copied the whole answer each time: 100k fragments took seconds)."""
+    parts = pieces.pop(turn.number, None)
+    return replace(turn, answer=turn.answer + "".join(parts)) if parts else turn
+
+
+def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn],
+           pieces: dict[int, list[str]]) -> str | None:
     """Add one valid record to the chat being loaded; why not, when it fits no turn."""
     kind = record["type"]
     if kind == "dropped":
@@ -136,7 +146,7 @@ def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn])
         number = record.get("turn")
         if number is None:  # first format: one turn after the other
             if last is not None and not last.finished:
-                turns[last.number] = _cut_off(last)  # the app died before it ended
+                turns[last.number] = _cut_off(_joined(last, pieces))  # the app died
             number = last.number + 1 if last else 1
         if number in turns:
             return f"turn {number} appears twice"
@@ -150,9 +160,10 @@ def _apply(record: dict[str, Any], meta: dict[str, Any], turns: dict[int, Turn])
         turn = replace(turn, sources=tuple(source_from_json(s, i)
                                            for i, s in enumerate(record["sources"], 1)))
     elif kind == "delta":
-        turn = replace(turn, answer=turn.answer + strip_controls(record["text"]))
+        pieces.setdefault(turn.number, []).append(strip_controls(record["text"]))
+        return None
     else:
-        turn = _ended(turn, record)
+        turn = _ended(_joined(turn, pieces), record)
     turns[turn.number] = turn
     return None
 
