@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neuro_tui.chat import events as ev
-from neuro_tui.chat.store import ChatStore, SavedChat, read
+from neuro_tui.chat.saved_chats import SavedChat, read
+from neuro_tui.chat.store import ChatStore
 from neuro_tui.errors import UsageError
 from neuro_tui.textsafe import one_line
 

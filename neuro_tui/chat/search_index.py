@@ -24,7 +24,7 @@ from pathlib import Path
 
 import tantivy
 
-from neuro_tui.chat import store as chat_store
+from neuro_tui.chat import saved_chats
 from neuro_tui.errors import UsageError
 from neuro_tui.retrieval import query as lenient
 from neuro_tui.retrieval.search import _clean_fragment
@@ -68,7 +68,7 @@ class ChatHit:
 def index_dir(folder: Path | None = None) -> Path:
     """Beside the chat files it is made from (one index per chats folder: a test's or a
     second profile's chats never share it)."""
-    return (folder or chat_store.chats_dir()).parent / "chat-index"
+    return (folder or saved_chats.chats_dir()).parent / "chat-index"
 
 
 def turn_doc(chat_id: str, number: int, title: str, question: str, answer: str,
@@ -88,7 +88,7 @@ def file_doc(chat_id: str, state: tuple[int, int]):
 
 def add_chat(writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
     """All of a chat file's turns (what is valid of it, cleaned), then its state."""
-    transcript = chat_store.read(path).transcript
+    transcript = saved_chats.read(path).transcript
     for at, turn in enumerate(transcript.turns):
         writer.add_document(turn_doc(chat_id, turn.number, transcript.title, turn.question,
                                      turn.answer, at == 0))
@@ -97,7 +97,7 @@ def add_chat(writer, chat_id: str, path: Path, state: tuple[int, int]) -> None:
 
 class ChatSearch:
     def __init__(self, folder: Path | None = None, index_path: Path | None = None) -> None:
-        self.folder = folder or chat_store.chats_dir()
+        self.folder = folder or saved_chats.chats_dir()
         self.path = index_path or index_dir(folder)
         self.index = self._open()
         self._known: dict[str, tuple[int, int]] | None = None  # files at the last sync

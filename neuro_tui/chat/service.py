@@ -24,14 +24,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from neuro_tui.chat import engine_start
 from neuro_tui.chat import events as ev
-from neuro_tui.chat import slot_resume
 from neuro_tui.chat.engine_link import EngineLink, default_session_factory  # noqa: F401
-from neuro_tui.chat.policy import make_policy, measured_prefill_tok_s, refusal
+from neuro_tui.chat.event_stream import EventStream
+from neuro_tui.chat.policy import make_policy, refusal
 from neuro_tui.chat.transcript import Transcript
 from neuro_tui.chat.turn_runner import run_turn
-from neuro_tui.engine.events import Exchange
-from neuro_tui.engine.recap import build_recap
 from neuro_tui.textsafe import strip_controls
 
 CLOSE_WAIT_S = 10.0
@@ -66,8 +65,7 @@ class ChatService:
         self.web = bool(getattr(config, "web", False))
         self._state = "idle"
         self._queue: deque[int] = deque()
-        self._outbox: deque[ev.ChatEvent] = deque()
-        self._wake = asyncio.Event()
+        self._events = EventStream(self._apply)
         self._run_done = asyncio.Event()
         self._restart: tuple[Any, str | None, bool] | None = None  # (config, recap, fresh)
         self._running: int | None = None
@@ -110,15 +108,15 @@ class ChatService:
         question = strip_controls(text).strip()
         refused = refusal(text, question, self.config, self._closing)
         if refused is not None:
-            self._post(refused)
-            self._wake.set()
+            self._events.post(refused)
+            self._events.wake()
             return None
         number = max(self.transcript.next_number, (self._running or 0) + 1,
                      (self._queue[-1] + 1) if self._queue else 1)
         waiting = len(self._queue) + (1 if self._running else 0)
-        self._post(ev.TurnQueued(number, question, waiting))
+        self._events.post(ev.TurnQueued(number, question, waiting))
         self._queue.append(number)
-        self._wake.set()
+        self._events.wake()
         return number
 
     async def run(self, *, until_idle: bool = False) -> AsyncIterator[ev.ChatEvent]:
@@ -131,12 +129,12 @@ class ChatService:
         self._run_done.clear()
         try:
             while True:
-                while self._outbox:
-                    yield self._outbox.popleft()
+                for event in self._events.drain():
+                    yield event
                 if self._closing:
                     await self._shutdown()
-                    while self._outbox:
-                        yield self._outbox.popleft()
+                    for event in self._events.drain():
+                        yield event
                     return
                 if self._restart is not None or self._state == "idle":
                     async for event in self._start():
@@ -147,8 +145,7 @@ class ChatService:
                 elif until_idle:
                     return
                 else:
-                    self._wake.clear()
-                    await self._wake.wait()
+                    await self._events.wait()
         finally:
             self._run_active = False
             self._run_done.set()
@@ -179,7 +176,7 @@ class ChatService:
         if self._running is not None and self.engine.session is not None:
             self._stop_requested = True
             asyncio.ensure_future(self.engine.session.interrupt())
-        self._wake.set()
+        self._events.wake()
 
     def set_web(self, on: bool) -> None:
         self.web = bool(on)
@@ -191,7 +188,7 @@ class ChatService:
             return
         self._closing = True
         await self.stop()
-        self._wake.set()
+        self._events.wake()
         if self._run_active:
             try:
                 await asyncio.wait_for(self._run_done.wait(), CLOSE_WAIT_S)
@@ -200,15 +197,14 @@ class ChatService:
         await self._shutdown()
 
     # -- inside run() --------------------------------------------------------------------
-    def _post(self, event: ev.ChatEvent) -> ev.ChatEvent:
-        """The one place an event takes effect: transcript, store, then the stream."""
+    def _apply(self, event: ev.ChatEvent) -> None:
+        """The one place an event takes effect (the transcript, the chat file), before the
+        consumer sees it (event_stream.py)."""
         if isinstance(event, ev.TurnQueued):
             self._keep_policy()
         self.transcript = self.transcript.apply(event)
         if self.store is not None:
             self.store.record(event)
-        self._outbox.append(event)
-        return event
 
     def _keep_policy(self) -> None:
         """The chat file keeps the chat's context policy (restored on resume and fork)."""
@@ -219,13 +215,8 @@ class ChatService:
                 self.store.set_policy(name)
 
     def recap(self) -> str:
-        """The one recap: finished turns, newest kept, for a fresh engine's system prompt."""
-        if hasattr(self.policy, "recap_plan"):  # sized by the prefill-time budget (#16)
-            rate = measured_prefill_tok_s(getattr(self.session, "spec", None), self.config)
-            return self.policy.recap_plan(self.transcript, self.config, rate).recap
-        turns = [Exchange(t.question, t.answer, t.partial)
-                 for t in self.transcript.finished_turns if t.answer or t.partial]
-        return build_recap(turns, int(getattr(self.config, "ctx_size", 4096) or 4096))
+        """The one recap a fresh engine gets for this chat (chat/engine_start.py)."""
+        return engine_start.recap(self)
 
     async def _start(self):
         config, recap, fresh = self._restart or (None, None, False)
@@ -233,39 +224,9 @@ class ChatService:
         self.config = config or self.config
         if config is not None:  # F10 Apply: the chosen policy is saved before a turn
             self._keep_policy()
-        async for event in self._pump(self._starting(config, recap, fresh), self._engine_state):
+        async for event in self._events.pump(engine_start.starting(self, config, recap, fresh),
+                                             self._engine_state):
             yield event
-
-    async def _starting(self, config, recap: str | None, fresh: bool):
-        turns = len(self.transcript.finished_turns)
-        keeps = (config is None and not fresh and self.engine.started
-                 and getattr(self.engine.session, "keeps_history", False))
-        resume = False
-        if recap is None and not keeps:
-            if self.engine.session is None and self.transcript.finished_turns:
-                await self._make_session()  # its spec gives the measured prompt speed
-            resume = slot_resume.wanted(self)  # server engine: its saved state, else a recap
-        if recap is None and not keeps and not resume:
-            recap = self.recap()
-            for event in getattr(self.policy, "pop_events", tuple)():  # turns left out
-                yield event
-            turns = getattr(self.policy, "recap_turns", turns)  # the ones it really holds
-        on_model = self.store.set_model if self.store is not None else None
-        async for event in self.engine.start(self.config, recap, config is not None, turns,
-                                             on_model):
-            yield event
-        if resume and self._state == "ready":
-            async for event in slot_resume.resume(self):
-                yield event
-
-    async def _make_session(self) -> None:
-        """The engine session, made before the first start of a resumed chat so its recap
-        can be sized at this model's measured speed; a factory error is left for the
-        start to report (as an EngineFailed event)."""
-        try:
-            self.engine.session = await asyncio.to_thread(self.engine.factory, self.config)
-        except Exception:  # noqa: BLE001 - reported by engine.start, which tries again
-            self.engine.session = None
 
     def _engine_state(self, event: ev.ChatEvent) -> None:
         if isinstance(event, ev.EngineReady):
@@ -276,43 +237,12 @@ class ChatService:
     async def _turn(self, number: int):
         self._running, self._stop_requested, self._state = number, False, "answering"
         try:
-            async for event in self._pump(run_turn(self, number)):
+            async for event in self._events.pump(run_turn(self, number)):
                 yield event
         finally:
             self._running = None
             if self._state == "answering":
                 self._state = "ready"
-
-    async def _pump(self, source, seen: Callable[[Any], None] | None = None):
-        """Post `source`'s events (`seen` first) and yield the outbox: at once also when
-        submit() posts while `source` waits (a load, a prefill), not when it goes on."""
-        step = wake = None  # one wake waiter for many events: a task less per token
-        try:
-            while True:
-                while self._outbox:
-                    yield self._outbox.popleft()
-                step = step or asyncio.ensure_future(_next(source))
-                if wake is None or wake.done():
-                    self._wake.clear()
-                    wake = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait({step, wake}, return_when=asyncio.FIRST_COMPLETED)
-                if not step.done():
-                    continue  # submit() posted: yield it now
-                done, step = step, None
-                try:
-                    event = done.result()
-                except StopAsyncIteration:
-                    return
-                if seen is not None:
-                    seen(event)
-                self._post(event)
-        finally:
-            if wake is not None:
-                wake.cancel()
-            if step is not None:  # the consumer left while `source` was waiting
-                step.cancel()
-                await asyncio.gather(step, return_exceptions=True)
-            await source.aclose()
 
     async def _shutdown(self) -> None:
         if self._closed:
@@ -322,8 +252,5 @@ class ChatService:
         if self.store is not None:
             self.store.close()
         self._state = "closed"
-        self._post(ev.EngineClosed())
+        self._events.post(ev.EngineClosed())
 
-
-async def _next(source):
-    return await source.__anext__()

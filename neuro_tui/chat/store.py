@@ -5,7 +5,8 @@ Why JSONL: each ChatService event that changes the transcript is appended as it 
 killed app loses at most the bytes not yet flushed; we fsync at turn boundaries only (an
 fsync per token would cost more than the token). Renames are appended too: no record is
 ever rewritten. A file torn by a crash is terminated before anything is appended to it.
-Reading is chat/chatfile.py.
+Reading a file is chat/chatfile.py; listing, finding and deleting the saved chats is
+chat/saved_chats.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -14,21 +15,22 @@ import json
 import os
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuro_tui import paths
 from neuro_tui.chat import chatfile
 from neuro_tui.chat.events import AnswerDelta, SourcesFound, TurnEnded, TurnQueued, TurnsDropped
+from neuro_tui.chat.saved_chats import (  # noqa: F401 - the saved chats, read (F5, CLI)
+    SavedChat,
+    chats_dir,
+    delete,
+    find,
+    list_chats,
+    read,
+)
 from neuro_tui.chat.transcript import Transcript
-from neuro_tui.errors import MissingError
 
 load = chatfile.load
-
-
-def chats_dir() -> Path:
-    return paths.sessions_dir()  # the folder kept its first name: old chats stay found
 
 
 class ChatStore:
@@ -184,62 +186,8 @@ def _state(path: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-# -- the saved chats ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class SavedChat:
-    path: Path
-    transcript: Transcript
-    updated: float
-
-    @property
-    def chat_id(self) -> str:
-        return self.path.stem
-
-
-def read(path: Path) -> SavedChat:
-    """One saved chat; a file that cannot be read at all becomes an empty chat whose
-    problems say why (it is still listed, so it can be deleted)."""
-    try:
-        transcript, updated = load(path), path.stat().st_mtime
-    except OSError as error:
-        transcript = Transcript(chat_id=path.stem, problems=(f"unreadable: {error}",))
-        updated = 0.0
-    return SavedChat(path, transcript, updated)
-
-
-def list_chats(folder: Path | None = None) -> list[SavedChat]:
-    """Newest first; one bad file never hides the others."""
-    folder = folder or chats_dir()
-    found = [read(p) for p in folder.glob("*.jsonl")] if folder.is_dir() else []
-    return sorted(found, key=lambda c: (c.updated, c.chat_id), reverse=True)
-
-
-def find(chat_id: str) -> SavedChat:
-    """By exact id, unique prefix, or "last"."""
-    chats = list_chats()
-    if chat_id == "last":
-        if not chats:
-            raise MissingError("no saved chats yet")
-        return chats[0]
-    matches = [c for c in chats if c.chat_id == chat_id] or [
-        c for c in chats if c.chat_id.startswith(chat_id)]
-    if len(matches) != 1:
-        raise MissingError(f"no saved chat {chat_id!r}" if not matches
-                           else f"{chat_id!r} matches {len(matches)} chats",
-                           hint="see `neuro-tui sessions list`")
-    return matches[0]
-
-
-def delete(chat_id: str) -> SavedChat:
-    chat = find(chat_id)
-    chat.path.unlink()
-    from neuro_tui.chat.slot_resume import forget
-
-    forget(chat.chat_id)  # the server engine's saved state holds the chat's tokens too
-    return chat
-
-
 def rename(chat_id: str, title: str) -> None:
+    """Retitle a saved chat: a rename record appended, nothing rewritten."""
     store = ChatStore.open(find(chat_id).path)
     store.rename(title)
     store.close()
