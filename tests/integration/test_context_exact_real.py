@@ -104,7 +104,7 @@ class PoliteSpy(LlamaSession):
     logs: list[Path]
 
     async def restart(self, recap=None):
-        if self._proc is not None:
+        if self.log_path is not None:  # started before
             self.logs.append(self.log_path)
             await self.close()
         await super().restart(recap)
