@@ -55,7 +55,8 @@ class Figures:
             prompt = t["prompt_n"] + int(t.get("cache_n") or 0)
         if isinstance(prompt, int):
             s.prompt_tokens = prompt
-            s.ctx_used = prompt + (s.tokens if s.tokens_exact else s.tokens)
+            s.ctx_used = prompt + s.tokens
+            s.ctx_exact = s.tokens_exact  # the server's own counts, both halves
         s.gen_tok_s_reported = t.get("predicted_per_second")
         s.prompt_tok_s = t.get("prompt_per_second")
         self.session.last_timings, self.session.last_usage = self.timings, self.usage

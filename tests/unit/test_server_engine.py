@@ -54,6 +54,7 @@ async def test_two_turns_each_shape_exact_counts_and_message_list(server):
     stats = events[-1]
     assert isinstance(stats, TurnStats) and stats.stop_reason == "eos"
     assert stats.tokens_exact and stats.tokens == len(server.tokens())
+    assert s.stats.ctx_exact  # the overlay shows the server's context count without '~'
     answer2, events2 = await turn(s, "And at sunset?")
     body = server.chat_requests[-1]["body"]
     assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
