@@ -47,6 +47,7 @@ def test_fork_holds_turns_up_to_n_and_leaves_the_original_untouched(tmp_path):
     recap = service.recap()
     assert "Miso" in recap and "Lyon" in recap and "Quokka" not in recap
     assert service.submit("And my cat?") == 3  # numbering goes on after the fork point
+    service.store.close()  # the question was written: no file left open
 
 
 def test_fork_of_a_chat_whose_model_file_is_gone_says_so(tmp_path):
