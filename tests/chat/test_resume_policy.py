@@ -174,3 +174,18 @@ def test_picking_the_configs_own_policy_in_f10_wins_over_the_resumed_chats(tmp_p
     assert load(store.path).context_policy == "truncate-middle"
     config.set("context_policy", "stop", "palette")  # and the config is followed from now
     assert resumed.policy.name == "stop"
+
+
+async def test_f10_apply_saves_the_chosen_policy_before_any_new_turn(fake_factory, tmp_path):
+    store = ChatStore.create(model="smollm2", folder=tmp_path)
+    asked(ChatService(make_config(context_policy="rolling"), store=store), "hello")
+    config = make_config()
+    resumed = ChatService(config, transcript=load(store.path), store=ChatStore.open(store.path),
+                          session_factory=fake_factory())
+    await collect(resumed.run(until_idle=True))  # resumed, engine up: nothing written
+    assert load(store.path).context_policy == "rolling"
+    config.set("context_policy", "truncate-middle", "model pane")  # F10: the config's value
+    resumed.restart(config)
+    await collect(resumed.run(until_idle=True))
+    await resumed.close()
+    assert load(store.path).context_policy == "truncate-middle"
