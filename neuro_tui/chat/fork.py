@@ -4,7 +4,9 @@ Why a new file written from the Transcript (not a copy of the bytes): the fork h
 what the loader found valid (a damaged original forks cleanly), and its meta line records
 where it came from (`forked_from`), which listings show as "forked from ...". The model is
 told the kept turns the usual way: a ChatService over the fork's transcript gives them as
-its recap (ChatService(transcript=fork.transcript, store=ChatStore.open(fork.path))).
+its recap (ChatService(transcript=made.saved.transcript, store=ChatStore.open(
+made.saved.path, made.saved.transcript.title)): without the title the store would retitle
+the fork after its next question).
 """
 
 from __future__ import annotations
