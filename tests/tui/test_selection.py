@@ -153,13 +153,28 @@ async def test_editing_an_earlier_question_forks_before_it(make_app, fake):
 MARKED = "Paris is **the capital** of France [1]. It sits on the `Seine` [2]."
 
 
+async def answered_log(pilot, app, question: str):
+    """The chat pane's MarkdownLog once `question` is answered and laid out."""
+    from tests.tui.conftest import answered, ready
+
+    await ready(pilot, app)
+    await pilot.press(*question, "enter")
+    await answered(pilot, app)
+    await pilot.pause(0.2)
+    return app.chat.query_one("MarkdownLog")
+
+
+def origin(log) -> tuple[int, int]:
+    """(left, top): where the transcript's content starts inside the widget."""
+    return log.content_region.x - log.region.x, log.content_region.y - log.region.y
+
+
 async def drag_in_chat(pilot, log, line: int, first: str, last: str) -> None:
     """Press on the first character of `first` in rendered `line`, drag, release on the
     last character of `last` (content coordinates of the transcript widget)."""
     text = log.text_lines()[line]
     x0, x1 = text.index(first), text.index(last) + len(last) - 1
-    top = log.content_region.y - log.region.y
-    left = log.content_region.x - log.region.x
+    left, top = origin(log)
     await pilot.mouse_down(log, offset=(left + x0, top + line))
     await pilot.hover(log, offset=(left + x0 + 3, top + line))
     await pilot.hover(log, offset=(left + x1, top + line))
@@ -171,7 +186,6 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
     """The streaming pane itself (not Ctrl+S): a drag over a marked answer selects the
     words it covers, drawn highlighted; copying sends them as OSC 52, with the Markdown
     rendered (no ** or backticks) and the glyphs as shown (no backslash escapes)."""
-    from tests.tui.conftest import answered, ready
     from tests.tui.test_grounding_marks import three_sources
 
     fake([MARKED])
@@ -180,11 +194,7 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
         written = []
         real = app._driver.write
         app._driver.write = lambda data: (written.append(data), real(data))
-        await ready(pilot, app)
-        await pilot.press(*"capital?", "enter")
-        await answered(pilot, app)
-        await pilot.pause(0.2)
-        log = app.chat.query_one("MarkdownLog")
+        log = await answered_log(pilot, app, "capital?")
         line = next(i for i, t in enumerate(log.text_lines()) if "Paris" in t)
         assert "[1]✓" in log.text_lines()[line]
         await drag_in_chat(pilot, log, line, "the capital", "Seine")
@@ -227,21 +237,14 @@ async def test_a_drag_over_lines_and_a_click_after_it(make_app, fake):
     """Across a question and its answer the lines are joined with newlines, the user's
     line as drawn ("› ..."); a plain click afterwards clears the selection and selects
     the turn again (a drag's release is not a click on a [n])."""
-    from tests.tui.conftest import answered, ready
-
     fake(["Rome is old.\n\nVery old [1]."])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot, app)
-        await pilot.press(*"Italy?", "enter")
-        await answered(pilot, app)
-        await pilot.pause(0.2)
-        log = app.chat.query_one("MarkdownLog")
+        log = await answered_log(pilot, app, "Italy?")
         lines = log.text_lines()
         q = next(i for i, t in enumerate(lines) if t.startswith("› Italy?"))
         a = next(i for i, t in enumerate(lines) if "Very old" in t)
-        top = log.content_region.y - log.region.y
-        left = log.content_region.x - log.region.x
+        left, top = origin(log)
         from neuro_tui.app.markdown_log import MarkdownLog
 
         def clicks():
@@ -322,23 +325,16 @@ async def test_ctrl_c_while_answering_copies_the_selection_then_a_second_one_sto
 async def test_a_wrapped_paragraph_is_copied_as_one_line(make_app, fake):
     """A paragraph wraps at the pane's width; the copy joins its lines with spaces (as a
     terminal's copy mode does), while list items and code keep their line breaks."""
-    from tests.tui.conftest import answered, ready
-
     words = " ".join(f"word{i}" for i in range(40))
     fake([f"{words}\n\n- one\n- two\n\n```\nx = 1\ny = 2\n```"])
     app = make_app()
     async with app.run_test(size=(80, 30)) as pilot:
-        await ready(pilot, app)
-        await pilot.press(*"q", "enter")
-        await answered(pilot, app)
-        await pilot.pause(0.2)
-        log = app.chat.query_one("MarkdownLog")
+        log = await answered_log(pilot, app, "q")
         lines = log.text_lines()
         first = next(i for i, t in enumerate(lines) if t.startswith("word0 "))
         last = next(i for i, t in enumerate(lines) if "y = 2" in t)
         assert "word39" not in lines[first], "the paragraph wrapped"
-        top = log.content_region.y - log.region.y
-        left = log.content_region.x - log.region.x
+        left, top = origin(log)
         await pilot.mouse_down(log, offset=(left, top + first))
         await pilot.hover(log, offset=(left + 10, top + last))
         end = lines[last].index("2")
