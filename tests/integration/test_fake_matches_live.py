@@ -62,6 +62,21 @@ def record(binary, model, args, sends, tmp_path) -> list[tuple[str, bytes]]:
                 return
         raise AssertionError(f"no prompt after 120 s: {got[-200:]!r}")
 
+    def read_some(sent: bytes, size: int = 120) -> None:
+        """Read until `size` answer bytes came after the echo of `sent`: mid-answer."""
+        got, end = b"", time.monotonic() + 120
+        while time.monotonic() < end:
+            try:
+                chunk = child.read_nonblocking(65536, timeout=0.05)
+            except pexpect.TIMEOUT:
+                continue
+            got += chunk
+            steps.append(("R", chunk))
+            echo = got.find(sent.rstrip(b"\r"))
+            if echo >= 0 and len(got) - echo - len(sent) >= size:
+                return
+        raise AssertionError(f"no answer after 120 s: {got[-200:]!r}")
+
     try:
         read_to_prompt()
         for data in sends:
@@ -70,8 +85,8 @@ def record(binary, model, args, sends, tmp_path) -> list[tuple[str, bytes]]:
                 child.sendintr()
             else:
                 child.send(data)
-                if data.startswith(b"Write"):  # let it generate, then Ctrl+C
-                    time.sleep(1.5)
+                if data.startswith(b"Write"):  # let it generate a little, then Ctrl+C
+                    read_some(data)  # (a fixed 1.5 s let an idle machine finish the story)
                     continue
             read_to_prompt()
     finally:
