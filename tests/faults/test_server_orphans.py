@@ -53,7 +53,9 @@ def answering_chat(env: dict, *args: str) -> tuple[subprocess.Popen, psutil.Proc
         if select.select([app.stdout], [], [], 1.0)[0]:
             seen += os.read(app.stdout.fileno(), 4096)
     assert len(re.findall(rb"\w+", seen)) >= 30, seen
-    started = children(app.pid, "llama-")
+    # the engine itself (llama-cli or llama-server), not the short-lived llama-tokenize
+    # that counts the context exactly beside a pty llama-cli (engine/context_count.py)
+    started = [c for c in children(app.pid, "llama-") if "tokenize" not in c.name()]
     assert len(started) <= 1, started
     return app, (started[0] if started else None)
 
