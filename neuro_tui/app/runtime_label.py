@@ -9,9 +9,10 @@ Read once per binary: the welcome and the model pane redraw often.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
+
+from neuro_tui.engine.build_steps import manifest_of
 
 PROGRAM = {"old": "llama.cpp", "new": "llama.cpp", "bitnet": "bitnet.cpp"}
 MODE = {"old": "-cnv", "new": "llama-cli chat"}  # upstream's two interactive programs
@@ -27,11 +28,7 @@ def runtime_label(binary: str | Path, flavor: str) -> str:
 @lru_cache(maxsize=16)
 def _label(binary: str, flavor: str) -> str:
     program, version = PROGRAM.get(flavor, flavor), ""
-    try:
-        built = json.loads((Path(binary).parent.parent / "runtime.json").read_text())
-    except (OSError, ValueError):
-        built = None
-    if isinstance(built, dict):
+    if built := manifest_of(binary):
         if commit := str(built.get("bitnet_commit", ""))[:7]:
             program, version = "bitnet.cpp", commit
         elif release := str(built.get("llama_cpp_python", "")):

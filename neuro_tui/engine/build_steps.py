@@ -60,10 +60,21 @@ def install_dir(spec: RuntimeSpec) -> Path:
 
 
 def manifest(spec: RuntimeSpec) -> dict:
+    return read_manifest(install_dir(spec))
+
+
+def manifest_of(binary: Path | str) -> dict:
+    """The runtime.json of the runtime a binary (<root>/bin/<name>) belongs to, or {}."""
+    return read_manifest(Path(binary).parent.parent)
+
+
+def read_manifest(root: Path) -> dict:
+    """<root>/runtime.json as written by install(), or {} (none, unreadable, not a dict)."""
     try:
-        return json.loads((install_dir(spec) / "runtime.json").read_text())
+        built = json.loads((root / "runtime.json").read_text())
     except (OSError, ValueError):
         return {}
+    return built if isinstance(built, dict) else {}
 
 
 def installed_binaries(spec: RuntimeSpec) -> dict[str, Path]:

@@ -80,11 +80,8 @@ def inspect(path: Path, origin: str) -> Candidate:
     """Classify the binary; a runtime we built names its pinned commits as its version
     (bitnet.cpp's build reports "0 (unknown)")."""
     candidate = _inspect(path.expanduser(), origin)
-    try:
-        built = json.loads((candidate.path.parent.parent / "runtime.json").read_text())
-    except (OSError, ValueError):
-        return candidate
-    pinned = bitnet_build.describe(built) if isinstance(built, dict) else ""
+    built = build_steps.manifest_of(candidate.path)
+    pinned = bitnet_build.describe(built) if built else ""
     return replace(candidate, version=pinned) if pinned else candidate
 
 
