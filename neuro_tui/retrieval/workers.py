@@ -30,13 +30,7 @@ def die_with_parent(parent_pid: int) -> None:
     set_death_signal(signal.SIGKILL)  # Linux; the watch below covers the rest
     if os.getppid() != parent_pid:  # it died before prctl took effect
         os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(WATCH_EVERY_S)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    _exit_when(lambda: os.getppid() != parent_pid, "parent-watch")
 
 
 def die_with(owner_pid: int) -> None:
@@ -46,17 +40,25 @@ def die_with(owner_pid: int) -> None:
     a SIGKILLed owner while they run (measured: two trafilatura extractions of an 8 MB page,
     900 MB each, kept a core each busy after `kill -9` of the app), so getppid() cannot tell.
     """
-    def watch() -> None:
-        while True:
-            try:
-                os.kill(owner_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # the pid was reused by someone else's process
-                os._exit(1)
-            time.sleep(WATCH_EVERY_S)
+    _exit_when(lambda: not _running(owner_pid), "owner-watch")
 
-    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or the pid is someone else's now
+        return False
+    return True
+
+
+def _exit_when(gone: Callable[[], bool], name: str) -> None:
+    """A daemon thread that ends this process once `gone()` is true."""
+    def watch() -> None:
+        while not gone():
+            time.sleep(WATCH_EVERY_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name=name, daemon=True).start()
 
 
 START_METHOD = "spawn"  # bench/bench_index_workers.py compares "forkserver" (before)
