@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 
+from neuro_tui.atomic import write_private
 from neuro_tui.chat import events as ev
 from neuro_tui.chat import keep_turns
 from neuro_tui.chat.message_list import applies, view
@@ -64,21 +65,13 @@ async def save(service):
             "turns": [[n, e.user, e.answer, e.partial] for n, e in zip(v.numbers, history,
                                                                        strict=False)],
             "out": sorted(v.out), "tokens": figures.get("n_saved")}
-    _write(folder / f"{chat_id}.json", json.dumps(meta))
+    write_private(folder / f"{chat_id}.json", json.dumps(meta))
     try:
         os.chmod(folder / f"{chat_id}.slot", 0o600)  # it holds the chat's tokens
     except OSError:
         pass
     v.last_save = figures
     prune(folder, getattr(service.store, "path", None))
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.replace(tmp, path)
 
 
 def prune(folder: Path, chat_file: Path | None) -> None:

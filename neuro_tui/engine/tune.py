@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from neuro_tui import paths
+from neuro_tui.atomic import write_private
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import SessionSpec, default_threads
 from neuro_tui.engine.tune_trial import PROMPT, Trial, run_trial, trial_argv
@@ -108,10 +109,7 @@ def store(binary: Path, model: Path, threads: int, threads_batch: int, tuning: T
     data[cache_key(binary, model, threads, threads_batch)] = asdict(tuning)
     target = cache_file()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tune.", dir=target.parent)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=1)
-    os.replace(tmp, target)
+    write_private(target, json.dumps(data, indent=1))
 
 
 def default_tuning(threads: int = 0, threads_batch: int = 0) -> Tuning:
