@@ -19,7 +19,7 @@ import pytest
 
 from tests.integration.test_server_cli_real import server_url  # noqa: F401 - fixture
 from tests.integration.test_server_real import llama_server_bin  # noqa: F401 - fixture
-from tests.integration.test_tui_tmux import VENV_BIN, Pane, tmux, wait_for_finished_turns
+from tests.integration.test_tui_tmux import VENV_BIN, Pane, stop_a_story_then_follow_up, tmux
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -56,17 +56,7 @@ def test_tui_on_the_server_engine(server_pane):
     note = pane.wait(r"(~?)(\d+) tokens · ([\d.]+) tok/s · TTFT (\d+) ms", timeout=60)
     assert note.group(1) == "" and int(note.group(2)) > 0, note.group(0)  # exact: no "~"
 
-    pane.type("Write a very long story about a dragon who learns to cook.")
-    pane.keys("Enter")
-    pane.wait(r"state\s+generating", timeout=60)
-    time.sleep(0.3)  # a server this fast says 1000 tokens in ~7 s: stop well before that
-    pane.keys("Escape")
-    pane.wait(r"stopped", timeout=30)
-
-    pane.type("Thanks. Now name one city in Germany.")
-    pane.keys("Enter")
-    pane.wait(r"› Thanks\. Now name one city in Germany\.")
-    wait_for_finished_turns(pane, 3, timeout=60)
+    stop_a_story_then_follow_up(pane, timeout=60)
     note = pane.wait(r"(~?)(\d+) tokens · ([\d.]+) tok/s · TTFT (\d+) ms", timeout=10)
     assert note.group(1) == "", note.group(0)  # the follow-up's counts are exact too
     pane.keys("C-q")

@@ -81,6 +81,22 @@ def wait_for_finished_turns(pane, count: int, timeout: float) -> None:
         assert time.monotonic() < end, pane.screen()
         time.sleep(0.3)
 
+
+def stop_a_story_then_follow_up(pane, timeout: float) -> None:
+    """Ask for a long story, Esc 0.3 s into it (idle, SmolLM2 writes ~170 tok/s: well
+    before any limit), see "stopped", ask a follow-up and wait until its turn is saved."""
+    pane.type("Write a very long story about a dragon who learns to cook.")
+    pane.keys("Enter")
+    pane.wait(r"state\s+generating", timeout=60)
+    time.sleep(0.3)
+    pane.keys("Escape")
+    pane.wait(r"stopped", timeout=30)
+    pane.type("Thanks. Now name one city in Germany.")
+    pane.keys("Enter")
+    pane.wait(r"› Thanks\. Now name one city in Germany\.")
+    wait_for_finished_turns(pane, 3, timeout=timeout)
+
+
 def test_ask_see_timing_stop_and_follow_up(app_pane, isolated_dirs):
     pane = app_pane
     pane.wait(r"\bready\b", timeout=120)
@@ -98,17 +114,7 @@ def test_ask_see_timing_stop_and_follow_up(app_pane, isolated_dirs):
     assert re.search(r"tokens\s+~?[1-9]\d*", screen), screen
     assert re.search(r"load\s+\d+", screen), screen
 
-    pane.type("Write a very long story about a dragon who learns to cook.")
-    pane.keys("Enter")
-    pane.wait(r"state\s+generating", timeout=60)
-    time.sleep(0.3)  # idle, SmolLM2 writes ~170 tok/s: stop well before the limit
-    pane.keys("Escape")
-    pane.wait(r"stopped", timeout=30)
-
-    pane.type("Thanks. Now name one city in Germany.")
-    pane.keys("Enter")
-    pane.wait(r"› Thanks\. Now name one city in Germany\.")
-    wait_for_finished_turns(pane, 3, timeout=120)
+    stop_a_story_then_follow_up(pane, timeout=120)
     pane.keys("C-q")
     time.sleep(1.5)
 
