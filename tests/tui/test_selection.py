@@ -97,9 +97,7 @@ async def test_in_the_app_ctrl_s_copies_and_f_forks_the_saved_chat(make_app, fak
     fake(["Bonjour!", "Ciao!"])
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        written = []
-        real = app._driver.write
-        app._driver.write = lambda data: (written.append(data), real(data))
+        written = captured_writes(app)
         await ready(pilot, app)
         await pilot.press(*"say hi in French", "enter")
         await answered(pilot, app, 1)
@@ -150,6 +148,14 @@ async def test_editing_an_earlier_question_forks_before_it(make_app, fake):
         assert forked_from(app.screen.service.store.path)["turn"] == 1
 
 
+def captured_writes(app) -> list[str]:
+    """Everything the app writes to the terminal from now on (OSC 52 included)."""
+    written: list[str] = []
+    real = app._driver.write
+    app._driver.write = lambda data: (written.append(data), real(data))
+    return written
+
+
 MARKED = "Paris is **the capital** of France [1]. It sits on the `Seine` [2]."
 
 
@@ -191,9 +197,7 @@ async def test_mouse_drag_over_the_chat_pane_selects_and_copies_what_was_shown(m
     fake([MARKED])
     app = make_app(retriever=three_sources, storage="/tmp/idx")
     async with app.run_test(size=(120, 40)) as pilot:
-        written = []
-        real = app._driver.write
-        app._driver.write = lambda data: (written.append(data), real(data))
+        written = captured_writes(app)
         log = await answered_log(pilot, app, "capital?")
         line = next(i for i, t in enumerate(log.text_lines()) if "Paris" in t)
         assert "[1]✓" in log.text_lines()[line]
@@ -302,9 +306,7 @@ async def test_ctrl_c_while_answering_copies_the_selection_then_a_second_one_sto
     fake(["word " * 200], token_delay=0.03)  # ~11 lines: the chat does not scroll
     app = make_app()
     async with app.run_test(size=(100, 50)) as pilot:
-        written = []
-        real = app._driver.write
-        app._driver.write = lambda data: (written.append(data), real(data))
+        written = captured_writes(app)
         await ready(pilot, app)
         await pilot.press(*"Italy?", "enter")
         await streamed(pilot, app, 1, 20)
