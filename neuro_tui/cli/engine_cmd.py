@@ -51,30 +51,23 @@ def _launcher(args: argparse.Namespace):
 
 
 def run_start(args: argparse.Namespace) -> int:
-    from neuro_tui.engine import server_registry
-
     launcher = _launcher(args)
     print(f"starting llama-server for {launcher.model.name} on {launcher.url} ...",
           file=sys.stderr)
     launcher.keep = False  # until it is ready: a failed start leaves nothing behind
     launcher.detached = args.keep  # spawned to outlive this command (no death signal)
     asyncio.run(launcher.start())
-    print(launcher.url)
-    if launcher.state_dir is None:
-        print("note: this llama-server (bitnet.cpp's) can hang on saving a chat's state, so "
-              "none is saved: a resumed chat gets a recap", file=sys.stderr)
-    if args.keep:
-        launcher.keep = True
-        entry = server_registry.record(launcher)
-        launcher.proc.returncode = 0  # detached: ours no longer to wait for (no warning)
-        print(f"kept running: pid {entry['pid']}, log {entry['log']}", file=sys.stderr)
-        print("the app connects to it with [engine] kind = \"server\" (or --engine server); "
-              "stop it with `neuro-tui engine stop`", file=sys.stderr)
-        return 0
-    print(f"ready in {launcher.load_ms / 1000:.1f} s (pid {launcher.pid}); Ctrl+C stops it",
-          file=sys.stderr)
-    try:
+    if not args.keep:  # before the URL: whoever reads it may stop us at once (the test does)
         signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        print(launcher.url, flush=True)
+        if launcher.state_dir is None:
+            print("note: this llama-server (bitnet.cpp's) can hang on saving a chat's state, "
+                  "so none is saved: a resumed chat gets a recap", file=sys.stderr)
+        if args.keep:
+            return _keep(launcher)
+        print(f"ready in {launcher.load_ms / 1000:.1f} s (pid {launcher.pid}); Ctrl+C stops it",
+              file=sys.stderr)
         launcher.proc.wait()
         print(f"llama-server exited ({launcher.proc.returncode}): {launcher.reason()}",
               file=sys.stderr)
@@ -83,6 +76,18 @@ def run_start(args: argparse.Namespace) -> int:
         asyncio.run(launcher.stop())
         print("llama-server stopped", file=sys.stderr)
         return 0
+
+
+def _keep(launcher) -> int:
+    from neuro_tui.engine import server_registry
+
+    launcher.keep = True
+    entry = server_registry.record(launcher)
+    launcher.proc.returncode = 0  # detached: ours no longer to wait for (no warning)
+    print(f"kept running: pid {entry['pid']}, log {entry['log']}", file=sys.stderr)
+    print("the app connects to it with [engine] kind = \"server\" (or --engine server); "
+          "stop it with `neuro-tui engine stop`", file=sys.stderr)
+    return 0
 
 
 def _interrupt(*_args) -> None:
