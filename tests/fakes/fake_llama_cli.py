@@ -10,6 +10,8 @@ Flavor: FAKE_FLAVOR=old|bitnet|new (default old). Behaviour, all optional (env):
   FAKE_CRASH_AFTER=N: SIGSEGV after N answer tokens (FAKE_CRASH_TURN=k: only in turn k;
                  FAKE_CRASH_LOG: JSON list of lines written to stderr just before)
   FAKE_HANG_AFTER=N: stop writing (but stay alive) after N answer tokens
+  FAKE_PAUSE_AFTER=N: after N answer tokens write nothing more until Ctrl+C (a model that
+                 thinks: a test can act on a screen that no longer moves)
   FAKE_SIGINT_EXITS=1: Ctrl+C always quits, as when it lands just after an answer ended
   FAKE_BURST=1: a turn's tokens in one write (a loaded machine's pty delivers them so)
 New flavor with `-lv 3`: the server's per-turn `slot print_timing` lines go to stderr (as
@@ -194,6 +196,7 @@ class Fake:
         crash_turn = int(ENV("FAKE_CRASH_TURN", "0") or 0)
         crash = int(ENV("FAKE_CRASH_AFTER", "-1")) if crash_turn in (0, self.turn) else -1
         hang = int(ENV("FAKE_HANG_AFTER", "-1"))
+        pause = int(ENV("FAKE_PAUSE_AFTER", "-1"))
         limit = self.o["n"] if self.o["n"] > 0 else None
         count, cut, burst = 0, False, []
         for token in self.tokens(message):
@@ -206,6 +209,10 @@ class Fake:
             if count == hang:
                 while True:
                     time.sleep(3600)
+            while count == pause and not self.stop:
+                time.sleep(0.01)
+            if self.stop:
+                break
             if limit is not None and (count if FLAVOR == "new" else self.generated) >= limit:
                 cut = True
                 break

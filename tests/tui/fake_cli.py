@@ -23,7 +23,8 @@ FIXED = Path("/tmp/neuro-tui-test-bin")
 BINARY = FIXED / "llama-cli"
 MODEL = FIXED / "SmolLM2-135M-Instruct.Q4_1.gguf"
 FAKE_ENV = ("FAKE_ANSWERS", "FAKE_TOKEN_DELAY", "FAKE_PREFILL_DELAY", "FAKE_LOAD_DELAY",
-            "FAKE_EXIT_ON_LOAD", "FAKE_CRASH_AFTER", "FAKE_CRASH_TURN", "FAKE_HANG_AFTER")
+            "FAKE_EXIT_ON_LOAD", "FAKE_CRASH_AFTER", "FAKE_CRASH_TURN", "FAKE_HANG_AFTER",
+            "FAKE_PAUSE_AFTER")
 
 
 def install_fixed_paths() -> None:

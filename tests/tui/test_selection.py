@@ -301,16 +301,20 @@ async def test_ctrl_c_while_answering_copies_the_selection_then_a_second_one_sto
     """Terminal convention (Windows Terminal): Ctrl+C with a selection copies it and drops
     the selection; the answer goes on, and the next Ctrl+C stops it."""
     from neuro_tui.chat import events as ev
-    from tests.tui.conftest import ready, streamed
+    from tests.tui.conftest import ready, streamed, wait_for
 
-    fake(["word " * 200], token_delay=0.03)  # ~11 lines: the chat does not scroll
+    # The answer stops after 60 words until Ctrl+C: while lines still arrive, the bottom-
+    # anchored transcript grows upward, and a drag computed from one frame lands a line off
+    # in the next (the CI failure: only "?" was selected).
+    fake(["word " * 200], token_delay=0.005, pause_after=60)
     app = make_app()
     async with app.run_test(size=(100, 50)) as pilot:
         written = captured_writes(app)
         await ready(pilot, app)
         await pilot.press(*"Italy?", "enter")
-        await streamed(pilot, app, 1, 20)
+        await streamed(pilot, app, 1, 60 * 5 - 2)
         log = app.chat.query_one("MarkdownLog")
+        await wait_for(pilot, lambda: sum(t.count("word") for t in log.text_lines()) == 60)
         q = next(i for i, t in enumerate(log.text_lines()) if t.startswith("› Italy?"))
         await drag_in_chat(pilot, log, q, "Italy", "?")
         await pilot.press("ctrl+c")
