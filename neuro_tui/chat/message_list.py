@@ -47,7 +47,7 @@ class View:
         """A new session (model change), or one whose history moved on its own (an engine
         restart with a recap): its list is then the newest len(history) turns, if any."""
         session = service.session
-        held = session.history[getattr(session, "_first", 0):]
+        held = getattr(session, "sent_history", session.history)
         if self.session is session and len(held) == len(self.numbers):
             return
         done = [t.number for t in keep_turns.recappable(service.transcript.finished_turns)]
@@ -90,7 +90,7 @@ async def _measure(service, v: View, prompt: str) -> tuple[int, int, bool]:
     used = session.stats.ctx_used if not v.changed and exact else None
     total, ok = await _system_size(session, v)
     exact = exact and ok
-    for number, exchange in zip(v.numbers, session.history[session._first:], strict=False):
+    for number, exchange in zip(v.numbers, session.sent_history, strict=False):
         if number not in v.sizes:
             v.sizes[number], ok = await _size(session, exchange)
             exact = exact and ok
@@ -145,7 +145,7 @@ async def before_turn(service, turn, prompt: str, force: bool = False):
     keep = [i for i, n in enumerate(v.numbers) if n in plan.verbatim]
     if len(keep) == len(v.numbers):
         return None  # nothing left to drop: send it; the server says if it cannot read it
-    history = session.history[session._first:]
+    history = session.sent_history
     session.set_history([history[i] for i in keep], session.system)
     v.out |= set(v.numbers) - set(plan.verbatim)
     v.numbers, v.changed = [v.numbers[i] for i in keep], True

@@ -59,7 +59,7 @@ async def save(service):
             v.save_failed = True
             yield ev.Notice(f"{why}: resuming this chat later will use a recap", "warning")
         return
-    history = session.history[session._first:]
+    history = session.sent_history
     meta = {"version": VERSION, "model": str(session.spec.model),
             "ctx_size": session.stats.ctx_size, "system": session.system,
             "turns": [[n, e.user, e.answer, e.partial] for n, e in zip(v.numbers, history,

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from neuro_tui import paths
+from neuro_tui.atomic import write_private
 from neuro_tui.engine import bitnet_build, build_steps, runtime_build
 from neuro_tui.engine.events import Flavor
 from neuro_tui.errors import MissingError
@@ -69,9 +70,7 @@ def _load_cache() -> dict:
 def _save_cache(cache: dict) -> None:
     try:
         _cache_file().parent.mkdir(parents=True, exist_ok=True)
-        tmp = _cache_file().with_suffix(".tmp")
-        tmp.write_text(json.dumps(cache, indent=1))
-        os.replace(tmp, _cache_file())
+        write_private(_cache_file(), json.dumps(cache, indent=1))
     except OSError:
         pass  # a cache we cannot write only costs time
 

@@ -93,6 +93,11 @@ class ServerSession:
     async def start(self) -> None:
         await connect(self)
 
+    @property
+    def sent_history(self) -> list:
+        """The exchanges its message list carries: those since a restart with a recap."""
+        return self.history[self._first:]
+
     async def restart(self, recap: str | None = None) -> None:
         await self._quiesce()
         if recap is not None:

@@ -7,12 +7,12 @@ while it is still a running llama-server, so a reused pid never gets signalled.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from pathlib import Path
 
 from neuro_tui import paths
+from neuro_tui.atomic import write_private
 from neuro_tui.engine.llama_server import LocalServer, _signal_group
 
 
@@ -60,9 +60,7 @@ def forget(pid: int) -> None:
 def _write(entries: list[dict]) -> None:
     path = registry_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries, indent=1))
-    os.replace(tmp, path)
+    write_private(path, json.dumps(entries, indent=1))  # pids and URLs: this user's
 
 
 def stop_recorded(pid: int, timeout_s: float = 5.0) -> bool:
