@@ -34,7 +34,7 @@ from neuro_tui.engine.chat_template import Template, template_from_log
 from neuro_tui.engine.events import Flavor
 from neuro_tui.engine.params import SessionSpec
 from neuro_tui.engine.timing import ContextTracker, LiveStats
-from neuro_tui.engine.tokenize import tokenize_binary
+from neuro_tui.engine.tokenize import tokenize_binary, tokenize_command
 from neuro_tui.textsafe import strip_controls
 
 NICE = 10  # the tokenizer yields the CPU to llama-cli's prefill
@@ -62,8 +62,7 @@ def open_context(stats: LiveStats, spec: SessionSpec, system: str,
 async def count_tokens(binary: Path, model: Path, text: str, *, bos: bool,
                        escapes: bool) -> int | None:
     """Tokens of `text` as llama-cli tokenizes it (special tokens parsed); None on failure."""
-    cmd = [str(binary), "-m", str(model), "--stdin", "--ids", "--log-disable"]
-    cmd += ([] if bos else ["--no-bos"]) + ([] if escapes else ["--no-escape"])
+    cmd = tokenize_command(binary, model, ids=True, bos=bos, escapes=escapes)
     try:
         proc = await asyncio.create_subprocess_exec(
             *cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,

@@ -66,8 +66,7 @@ class LlamaTokenize:
 
     def pieces(self, text: str) -> list[bytes]:
         """The token pieces of `text` (no BOS), as raw bytes."""
-        cmd = [str(self.binary), "-m", str(self.model), "--stdin", "--no-bos", "--no-escape",
-               "--log-disable"]
+        cmd = tokenize_command(self.binary, self.model)
         try:
             run = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True,
                                  timeout=self.timeout_s)
@@ -112,6 +111,14 @@ def parse_pieces(stdout: bytes) -> list[bytes]:
             chunk = chunk.split(b"'\nTotal number")[0]
         out.append(chunk)
     return out
+
+
+def tokenize_command(binary: Path, model: Path, *, ids: bool = False, bos: bool = False,
+                     escapes: bool = False) -> list[str]:
+    """llama-tokenize reading its text from stdin: pieces (or `ids`), no log lines; BOS
+    and escape processing (`\\n` -> newline) only when asked, as llama-cli does both."""
+    return [str(binary), "-m", str(model), "--stdin", *(["--ids"] if ids else []),
+            "--log-disable", *([] if bos else ["--no-bos"]), *([] if escapes else ["--no-escape"])]
 
 
 def tokenize_binary(cli: Path) -> Path | None:
