@@ -71,6 +71,15 @@ class TurnClock:
         if self.reads > 1 and elapsed > 0:
             self.stats.tok_s = (self.reads - 1) / elapsed  # tokens after the first / their time
 
+    def counted(self, tokens: int) -> None:
+        """The answer's exact token count (its text through the model's tokenizer, at the end
+        of the turn): replaces the read estimate, and the rate is taken over it."""
+        s = self.stats
+        self.reads = s.tokens = tokens
+        s.tokens_exact = True
+        if tokens > 1 and self.t_first is not None and self.t_last and self.t_last > self.t_first:
+            s.tok_s = (tokens - 1) / (self.t_last - self.t_first)
+
     def finish(self, stop_reason: str) -> TurnStats:
         now = time.monotonic()
         s = self.stats

@@ -100,7 +100,7 @@ async def _count_context(st: TurnState, in_context: int | None) -> None:
     """The answer's part of the context: llama-cli's own total where it logs one (the chat
     CLI), else the read estimate, replaced by its exact count (engine/context_count.py).
     The counts still running are waited for (bounded): the chat core's context policy reads
-    ctx_used before the next turn."""
+    ctx_used before the next turn, and the answer's count becomes its exact token count."""
     ctx = st.context
     part = ctx.part(st.stats.tokens)
     if in_context is not None:
@@ -108,6 +108,9 @@ async def _count_context(st: TurnState, in_context: int | None) -> None:
     elif ctx.counter is not None:
         ctx.counter.answer(st.answer, part, ended_by_model=not st.interrupting)
         await ctx.counter.settled(COUNT_WAIT_S)
+        tokens, exact = ctx.parts[part]
+        if exact and st.stop_reason != "max_tokens":  # a cut answer holds max_tokens
+            st.clock.counted(tokens - 1)  # without its end token (EOG, or EOT after Ctrl+C)
 
 
 async def _logged_count(st: TurnState) -> tuple[int | None, int | None]:

@@ -38,13 +38,19 @@ CODE = [code(name) for name in ("markers.py", "ptyproc.py", "args.py", "turn.py"
                                 "protocol.py")]
 
 
-def perf_total(log: Path) -> int:
-    """prompt + eval tokens from llama-cli's perf lines (printed at exit)."""
+def perf_counts(log: Path) -> dict[str, int]:
+    """Token counts from llama-cli's perf lines (printed at exit), by kind."""
     found = {}
     for line in log.read_text(errors="replace").splitlines():
         event = classify_line(line)
         if isinstance(event, Perf) and event.count is not None:
             found[event.kind] = event.count
+    return found
+
+
+def perf_total(log: Path) -> int:
+    """prompt + eval tokens: what llama-cli's context holds at exit."""
+    found = perf_counts(log)
     return found["prompt"] + found["eval"]
 
 
@@ -134,3 +140,19 @@ async def test_policy_restarts_a_code_chat_before_llama_cli_shifts(llama_cli_old
     assert len(set(logs)) >= 2, "the policy never restarted llama-cli"
     for log in set(logs):  # prompt + eval > 512 would mean tokens were shifted out
         assert perf_total(log) <= 512, (log, perf_total(log))
+
+
+
+@pytest.mark.parametrize("question", ["Name three colours of the rainbow.",
+                                      "Écris une phrase sur Paris, en français.",
+                                      f"What does this Python code do?\n{CODE[2][:300]}"])
+async def test_an_answer_token_count_is_exact_on_llama_cli(question, llama_cli_old, smollm2,
+                                                           tmp_path):
+    """The timing overlay's token count on 0.3.16 is the answer through the model's own
+    tokenizer (not one pty read per token): llama-cli's perf line at exit agrees."""
+    s = session(llama_cli_old, Flavor.UPSTREAM_CNV, smollm2, tmp_path, max_tokens=0)
+    await s.start()
+    stats = await ask(s, question)
+    await s.close()
+    assert stats.tokens_exact and stats.stop_reason == "eos"
+    assert stats.tokens == perf_counts(s.log_path)["eval"]
