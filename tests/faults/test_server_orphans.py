@@ -86,7 +86,15 @@ def test_app_killed_leaves_no_llama_server(env, sig):
             server.kill()
     [log] = (Path(env["NEURO_TUI_DATA_DIR"]) / "logs").glob("llama-server-*.log")
     if sig != signal.SIGKILL:  # the graceful path: llama-server got SIGTERM and cleaned up
-        assert "cleaning up before exit" in log.read_text(errors="replace")
+        assert got_sigterm(log.read_text(errors="replace"))
+
+
+def got_sigterm(log: str) -> bool:
+    """llama-server's log shows it handled a SIGTERM (a SIGKILL leaves no line): it cleans
+    up, or, when the signal lands while a slot is answering, 0.3.16's shutdown aborts on a
+    still-joinable thread (seen once in a fresh-clone run, under load)."""
+    return ("cleaning up before exit" in log
+            or "terminate called without an active exception" in log)
 
 
 @pytest.mark.parametrize("how", ["hangup", "kill"])
