@@ -15,6 +15,7 @@ from neuro_tui.engine.loglines import ErrorLine
 from neuro_tui.engine.wire import CursorQuery, Speeds
 
 GREEN = mk.BOLD_GREEN
+GREEN_FIRST_ENDS = True  # trust the colour-first end (bench/bench_turn_end.py turns it off)
 
 
 class AnswerScanner:
@@ -27,6 +28,7 @@ class AnswerScanner:
         self.old_green = color and flavor is not Flavor.NEW  # bold green frames the prompt
         self.give_up = False  # the output ended: nothing more will complete a marker
         self.green_seen = False  # the old protocols' prompt colour came inside the answer
+        self.tail = b""  # the last bytes passed on as text (markers span reads)
 
     def scan(self, buf: bytes, events: list) -> tuple[str, bytes]:
         i, n, text = 0, len(buf), bytearray()
@@ -42,7 +44,7 @@ class AnswerScanner:
             elif c == 0x45 and self.flavor is Flavor.NEW and not self.out.any_text and not text:
                 step = self._at_error(buf[i:], events)
             if isinstance(step, tuple):  # a marker ended the answer
-                self.out.emit(text, events)
+                self._emit(text, events)
                 if step[0] == "speeds":
                     self.out.flush(events)
                 return step[0], buf[i + step[1]:]
@@ -53,8 +55,12 @@ class AnswerScanner:
                 continue
             text.append(c)
             i += 1
-        self.out.emit(text, events)
+        self._emit(text, events)
         return "more", buf[i:]
+
+    def _emit(self, text: bytearray, events: list) -> None:
+        self.tail = (self.tail + bytes(text))[-len(GREEN) - 1:]
+        self.out.emit(text, events)
 
     def _waits(self, rest: bytes, marker: bytes) -> bool:
         return not self.give_up and mk.is_proper_prefix(rest, marker)
@@ -70,7 +76,7 @@ class AnswerScanner:
             text += GREEN
             return len(GREEN)
         if rest.startswith(mk.CURSOR_QUERY):  # answered, and left in the text for the core
-            self.out.emit(text, events)
+            self._emit(text, events)
             text.clear()
             events.append(CursorQuery())
             text += mk.CURSOR_QUERY
@@ -90,13 +96,18 @@ class AnswerScanner:
             return "end", len(marker)
         if rest.startswith(mk.PROMPT) and (not self.color
                                            or rest == mk.PROMPT and self.green_seen):
+            if GREEN_FIRST_ENDS and self.old_green and (self.tail + text).endswith(GREEN + b"\n"):
+                # llama-cli's own end in the other order: it printed the colour directly
+                # while its log thread still held its last two writes, "\n" and "\n> "
+                # (23 of 24 turn ends on 0.3.16); no need to wait for a quiet spell
+                return "end", len(mk.PROMPT)
             return "maybe", 0
         return "more" if self._waits(rest, marker) else None
 
     def _at_speeds(self, rest: bytes, text: bytearray, events: list):
         m = mk.SPEEDS.match(rest)
         if m:
-            self.out.emit(text, events)  # the answer's text comes before its speeds
+            self._emit(text, events)  # the answer's text comes before its speeds
             text.clear()
             events.append(Speeds(float(m.group(1)), float(m.group(2))))
             return "speeds", m.end()

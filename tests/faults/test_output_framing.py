@@ -108,13 +108,29 @@ def test_model_printing_the_prompt_colour_does_not_end_the_answer(flavor, split)
     assert any(isinstance(e, TurnEnd) for e in events)
 
 
-@pytest.mark.parametrize("late", [b"\r\n> ", b"\r\n\r\n> "])
+@pytest.mark.parametrize("late", [b"\r\n> ", b" and more.\r\n\r\n> "])
 def test_green_that_overtakes_the_prompt_is_a_possible_end(late):
-    """llama-cli's log thread may print the prompt after the (direct) colour code."""
+    """llama-cli's log thread may print the prompt (and even the last tokens) after the
+    colour code it prints directly: not its exact end, so confirmed by a quiet spell."""
     parser = answering(Flavor.OLD)
     events = parser.feed(b"Done." + GREEN) + parser.feed(late)
-    assert core_clean([text_of(events)]) == "Done." and any(isinstance(e, MaybeEnd) for e in events)
+    assert core_clean([text_of(events)]).startswith("Done.")
+    assert any(isinstance(e, MaybeEnd) for e in events)
+    assert not any(isinstance(e, TurnEnd) for e in events)
     assert any(isinstance(e, TurnEnd) for e in parser.confirm_end())
+
+
+@pytest.mark.parametrize("reads", [[b"Done." + GREEN + b"\r\n\r\n> "],
+                                   [b"Done.", GREEN, b"\r\n", b"\r\n> "],
+                                   [b"Done." + GREEN + b"\r", b"\n\r\n", b"> "]])
+def test_green_then_its_two_log_writes_ends_at_once(reads):
+    """0.3.16's usual end (23 of 24 turns measured): the colour, then the log thread's "\n"
+    and "\n> ". That order is llama-cli's too: the turn ends without a quiet spell."""
+    parser = answering(Flavor.OLD)
+    events = [e for data in reads for e in parser.feed(data)]
+    assert core_clean([text_of(events)]) == "Done."
+    assert any(isinstance(e, TurnEnd) for e in events)
+    assert not any(isinstance(e, MaybeEnd) for e in events)
 
 
 def test_bare_prompt_then_late_green_ends_at_once():
