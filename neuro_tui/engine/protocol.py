@@ -6,9 +6,10 @@ decides it. The same bytes give the same events however they are split.
 Framing (../shared/llama-cli-protocol.md): `ESC[0m` after the echo starts an answer. The old
 protocols end one with `\\n> ` + bold green (with colour), the chat CLI with its speeds line
 (`ESC[35m` first, with colour). Models print colour codes and `> ` too, so only that exact
-marker where llama-cli prints it is trusted; a bare `\\n> ` (no colour, after Ctrl+C, or
-when llama-cli's log thread lets the green overtake it) is only a possible end (`MaybeEnd`)
-that more bytes refute and the session confirms after a quiet spell.
+marker where llama-cli prints it is trusted (in either order: 0.3.16's log thread often
+writes its last `\\n`, `\\n> ` after the green); a bare `\\n> ` (no colour, after Ctrl+C, or
+after a green that overtook the last tokens) is only a possible end (`MaybeEnd`) that more
+bytes refute and the session confirms after a quiet spell.
 
 One cleaning policy: the parser removes from an answer only the framing it recognises
 (markers, the pty's CRLF -> LF). Every other escape sequence and control character passes
