@@ -8,6 +8,7 @@ search, since every question and source is sent there).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rich.text import Text
@@ -59,13 +60,28 @@ class ModelPane(Static):
         t.append(f"{spec.model.stem}\n", style="bold")
         t.append(f"{spec.model.name} · {_size(spec.model)}\n", style="dim")
         t.append("runtime ", style="dim")
-        t.append(f"{runtime_label(spec.binary, spec.flavor)}\n{spec.binary}\n")
+        t.append(f"{runtime_label(spec.binary, spec.flavor)}\n{self._path(spec.binary)}\n")
         p = spec.params
         t.append(f"temp {p.temperature}  top_p {p.top_p}  rep {p.repeat_penalty}\n"
                  f"ctx {p.ctx_size}  max {p.max_tokens}\n"
                  f"threads -t {_auto(p.threads)} -tb {_auto(p.threads_batch)}\n")
         if line := self._tuning_line(spec):
             t.append(f"{line}\n", style="dim")
+
+    def _path(self, path: Path) -> str:
+        """The home folder as ~, and a path wider than the pane broken after a "/", not in
+        the middle of a name (seen in tmux: "runtim" / "e/old-0.3.16")."""
+        text, home = str(path), str(Path.home())
+        if text.startswith(home + "/"):
+            text = "~" + text[len(home):]
+        width = self.content_size.width or 34
+        lines, line = [], ""
+        for part in re.split(r"(?<=/)", text):
+            if line and len(line) + len(part) > width:
+                lines.append(line)
+                line = ""
+            line += part
+        return "\n".join([*lines, line])
 
     def _server(self, t: Text, spec, stats) -> None:
         endpoint = spec.endpoint

@@ -116,8 +116,22 @@ def test_the_runtime_is_named_by_program_and_version_not_by_flavor(tmp_path):
         shown[flavor if "mine" not in str(binary) else "own"] = row
         text = Text()  # the model pane's llama-cli lines: the same name above the path
         ModelPane()._llama_cli(text, SessionSpec(binary, Flavor(flavor), tmp_path / "m.gguf"))
-        assert f"{row.split('  ', 1)[1].split(' · ')[0]}\n{binary}\n" in text.plain
+        name = row.split('  ', 1)[1].split(' · ')[0]
+        lines = text.plain.split(f"runtime {name}\n", 1)[1].split("\ntemp ")[0].splitlines()
+        assert "".join(lines) == str(binary)  # the whole path, broken only after a "/"
+        assert all(len(line) <= 34 and line.endswith("/") for line in lines[:-1]), lines
+        assert len(lines) > 1 or len(str(binary)) <= 34
     assert shown == {"old": f"runtime  llama.cpp 0.3.16 (-cnv) · {old}",
                      "new": f"runtime  llama.cpp 0.3.36 (llama-cli chat) · {new}",
                      "bitnet": f"runtime  bitnet.cpp 404980e · {bitnet}",
                      "own": f"runtime  llama.cpp (-cnv) · {tmp_path / 'mine' / 'llama-cli'}"}
+
+
+def test_a_runtime_under_home_is_shown_from_tilde_and_broken_at_slashes():
+    from pathlib import Path
+
+    from neuro_tui.app.model_pane import ModelPane
+
+    binary = Path.home() / ".local/share/neuro-tui/runtime/old-0.3.16/bin/llama-cli"
+    assert ModelPane()._path(binary).splitlines() == [
+        "~/.local/share/neuro-tui/runtime/", "old-0.3.16/bin/llama-cli"]
