@@ -12,22 +12,19 @@ average before and after.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_live_vs_respawn as base  # noqa: E402
+from turn_times import old_cli_spec, turn_times  # noqa: E402
 
 from neuro_tui.engine import context_count  # noqa: E402
-from neuro_tui.engine.events import AnswerText, Flavor, TurnStats  # noqa: E402
-from neuro_tui.engine.params import GenerationParams, SessionSpec  # noqa: E402
-from neuro_tui.engine.session import LlamaSession  # noqa: E402
+from neuro_tui.engine.params import SessionSpec  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CODE = [(REPO / "neuro_tui" / "engine" / name).read_text()[1000:1600]
@@ -38,47 +35,26 @@ CODE_QUESTIONS = [f"What does this code do?\n{c}" for c in CODE]
 async def run(spec: SessionSpec, questions: list[str], exact: bool) -> list[tuple[float, float]]:
     real = context_count.tokenize_binary
     context_count.tokenize_binary = real if exact else (lambda cli: None)
-    session = LlamaSession(spec)
-    try:
-        await session.start()
-        rows = []
-        for question in questions:
-            last = time.monotonic()
-            async for event in session.ask(question):
-                if isinstance(event, AnswerText):
-                    last = time.monotonic()
-                elif isinstance(event, TurnStats):
-                    rows.append((event.ttft_ms, (time.monotonic() - last) * 1000))
+
+    def check(session) -> None:
         assert session.stats.ctx_exact is exact, "the counter was not what this run asked"
-        await session.close()
-        return rows
+
+    try:
+        return await turn_times(spec, questions, check)
     finally:
         context_count.tokenize_binary = real
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", type=Path, default=None)
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    from neuro_tui.engine import runtime_build
-    from neuro_tui.models import smollm2
-
-    cli = args.cli or runtime_build.installed_binaries(runtime_build.RUNTIMES["old"])["llama-cli"]
-    model = args.model or smollm2.ensure()
-    params = GenerationParams(system_prompt=base.SYSTEM, ctx_size=4096, threads=args.threads,
-                              max_tokens=64, seed=42, temperature=0.0)
-    spec = SessionSpec(cli, Flavor.UPSTREAM_CNV, model, params)
+    spec, rounds = old_cli_spec(__doc__, base.SYSTEM, max_tokens=64)
     print(f"load average before: {os.getloadavg()}")
     for name, questions in (("bench questions", base.QUESTIONS), ("code", CODE_QUESTIONS)):
         asyncio.run(run(spec, questions, True))  # warm-up, uncounted
         runs: dict[bool, list] = {True: [], False: []}
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for exact in (False, True):
                 runs[exact].append(asyncio.run(run(spec, questions, exact)))
-        print(f"\n{name} ({args.rounds} rounds, median ms)   TTFT off / on / ratio"
+        print(f"\n{name} ({rounds} rounds, median ms)   TTFT off / on / ratio"
               "     end of turn off / on")
         for turn in range(len(questions)):
             off = [r[turn] for r in runs[False]]

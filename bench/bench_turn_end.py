@@ -12,22 +12,19 @@ The part left on main is the answer's exact count (llama-tokenize, bench_context
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_live_vs_respawn as base  # noqa: E402
+from turn_times import old_cli_spec, turn_times  # noqa: E402
 
 from neuro_tui.engine import answer_scan  # noqa: E402
-from neuro_tui.engine.events import AnswerText, Flavor, TurnStats  # noqa: E402
-from neuro_tui.engine.params import GenerationParams, SessionSpec  # noqa: E402
-from neuro_tui.engine.session import LlamaSession  # noqa: E402
+from neuro_tui.engine.params import SessionSpec  # noqa: E402
 
 QUESTIONS = base.QUESTIONS + ["Name three colours.", "Say hello in French.",
                               "Write a haiku about rain."]
@@ -35,45 +32,21 @@ QUESTIONS = base.QUESTIONS + ["Name three colours.", "Say hello in French.",
 
 async def run(spec: SessionSpec, trusted: bool) -> list[tuple[float, float]]:
     answer_scan.GREEN_FIRST_ENDS = trusted
-    session = LlamaSession(spec)
     try:
-        await session.start()
-        rows = []
-        for question in QUESTIONS:
-            last = time.monotonic()
-            async for event in session.ask(question):
-                if isinstance(event, AnswerText):
-                    last = time.monotonic()
-                elif isinstance(event, TurnStats):
-                    rows.append((event.ttft_ms, (time.monotonic() - last) * 1000))
-        await session.close()
-        return rows
+        return await turn_times(spec, QUESTIONS)
     finally:
         answer_scan.GREEN_FIRST_ENDS = True
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", type=Path, default=None)
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    from neuro_tui.engine import runtime_build
-    from neuro_tui.models import smollm2
-
-    cli = args.cli or runtime_build.installed_binaries(runtime_build.RUNTIMES["old"])["llama-cli"]
-    model = args.model or smollm2.ensure()
-    params = GenerationParams(system_prompt=base.SYSTEM, ctx_size=4096, threads=args.threads,
-                              max_tokens=0, seed=42, temperature=0.0)
-    spec = SessionSpec(cli, Flavor.UPSTREAM_CNV, model, params)
+    spec, rounds = old_cli_spec(__doc__, base.SYSTEM, max_tokens=0)
     print(f"load average before: {os.getloadavg()}")
     asyncio.run(run(spec, True))  # warm-up, uncounted
     runs: dict[bool, list] = {True: [], False: []}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for trusted in (False, True):
             runs[trusted].append(asyncio.run(run(spec, trusted)))
-    print(f"\n{args.rounds} rounds, median ms   end of turn quiet / main / ratio"
+    print(f"\n{rounds} rounds, median ms   end of turn quiet / main / ratio"
           "     TTFT quiet / main / ratio")
     for turn in range(len(QUESTIONS)):
         old, new = ([r[turn] for r in runs[k]] for k in (False, True))
