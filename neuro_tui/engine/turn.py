@@ -16,6 +16,7 @@ import time
 
 from neuro_tui.engine.events import AnswerText, Exchange, SessionState
 from neuro_tui.engine.loglines import ErrorLine
+from neuro_tui.engine.prompt_probe import waiting_for_input
 from neuro_tui.engine.protocol import (
     AnswerBytes,
     CursorQuery,
@@ -30,6 +31,7 @@ from neuro_tui.engine.turn_end import at_the_prompt, exited, hung, log_size
 from neuro_tui.engine.turn_state import QUIET_CONFIRM_S, TurnHost, TurnState
 
 CURSOR_REPLY = b"\x1b[1;1R"
+PROBE_EVERY_S = 0.01  # quiet this long, then ask whether llama-cli waits at its prompt
 SAMPLE_EVERY_S = 0.25
 _PIECES = re.compile(r"\s*\S+")
 
@@ -51,17 +53,25 @@ async def run_turn(host: TurnHost, st: TurnState):
     if warning:
         yield warning
     max_tokens = st.max_tokens
-    confirm_at: float | None = None
+    confirm_at: float | None = None  # a possible end is confirmed then, or when llama-cli
+    probe_ok = True  # is seen blocked at its prompt first (engine/prompt_probe.py)
     last_sample = 0.0
     st.cpu_seen, st.last_byte_at = st.probe.cpu_seconds(), time.monotonic()
     try:
         while not st.done:
             now = time.monotonic()
             wait = spec.hang_timeout_s if confirm_at is None else max(0.0, confirm_at - now)
+            if confirm_at is not None and probe_ok:
+                wait = min(wait, PROBE_EVERY_S)  # ask the kernel while the spell runs
             try:
                 item = await asyncio.wait_for(st.queue.get(), wait)
             except TimeoutError:
                 if confirm_at is not None:
+                    if time.monotonic() < confirm_at:
+                        at_prompt = waiting_for_input(proc.pid)
+                        probe_ok = at_prompt is not None
+                        if not at_prompt:
+                            continue
                     confirm_at = None
                     events = parser.confirm_end()
                     if not events:
