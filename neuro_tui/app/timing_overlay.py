@@ -2,8 +2,8 @@
 
 The ChatScreen shows the engine's LiveStats here as answer text arrives (at most 4 times a
 second), at the end of each turn and on its RSS/CPU tick; figures the engine only estimates
-(token counts before llama-cli reports them, context use unless every part of it was
-counted: LiveStats.ctx_exact) are labelled "~".
+(token counts before llama-cli reports them, the prompt unless counted, context use unless
+every part of it was counted: LiveStats.ctx_exact) are labelled "~".
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def timing_text(stats, state: str, prefill=None) -> Text:
         ("TTFT", _ms(stats.ttft_ms)),
         ("tokens", f"{est}{stats.tokens}"),
         ("tok/s", f"{est}{stats.tok_s:.1f}" if stats.tok_s else "-"),
-        ("prompt", str(stats.prompt_tokens) if stats.prompt_tokens is not None else "-"),
+        ("prompt", "-" if stats.prompt_tokens is None else
+         f"{'' if getattr(stats, 'prompt_exact', False) else '~'}{stats.prompt_tokens}"),
     ]
     for name, value in rows:
         t.append(f"{name:<8}", style="dim")
@@ -50,7 +51,8 @@ def timing_text(stats, state: str, prefill=None) -> Text:
     cpu = f"{stats.cpu_percent:.0f}%" if stats.cpu_percent is not None else "-"
     t.append(f"{'RSS/CPU':<8}", style="dim")
     t.append(f"{rss} / {cpu}")
-    if not stats.tokens_exact or not getattr(stats, "ctx_exact", False):
+    if not (stats.tokens_exact and getattr(stats, "ctx_exact", False)
+            and (stats.prompt_tokens is None or getattr(stats, "prompt_exact", False))):
         t.append("\n~ = estimate", style="dim italic")
     return t
 

@@ -24,6 +24,7 @@ class LiveStats(Protocol):
     tokens_exact: bool
     tok_s: float | None
     prompt_tokens: int | None
+    prompt_exact: bool  # prompt_tokens is counted, not estimated
     ctx_used: int | None
     ctx_exact: bool  # ctx_used is counted, not estimated, in every part
     ctx_size: int | None

@@ -54,7 +54,7 @@ class Figures:
         if not isinstance(prompt, int) and isinstance(t.get("prompt_n"), int):
             prompt = t["prompt_n"] + int(t.get("cache_n") or 0)
         if isinstance(prompt, int):
-            s.prompt_tokens = prompt
+            s.prompt_tokens, s.prompt_exact = prompt, True
             s.ctx_used = prompt + s.tokens
             s.ctx_exact = s.tokens_exact  # the server's own counts, both halves
         s.gen_tok_s_reported = t.get("predicted_per_second")

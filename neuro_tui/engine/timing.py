@@ -35,6 +35,7 @@ class LiveStats:
     tokens_exact: bool = False
     tok_s: float | None = None
     prompt_tokens: int | None = None
+    prompt_exact: bool = False  # counted by the model's tokenizer or the server
     ctx_used: int | None = None
     ctx_exact: bool = False  # every part of ctx_used counted (not estimated)
     ctx_size: int | None = None
@@ -54,7 +55,7 @@ class TurnClock:
         self.t_last: float | None = None
         self.reads = 0
         stats.ttft_ms, stats.tokens, stats.tok_s, stats.tokens_exact = None, 0, None, False
-        stats.prompt_tokens = prompt_tokens
+        stats.prompt_tokens, stats.prompt_exact = prompt_tokens, False
         stats.gen_tok_s_reported = stats.prompt_tok_s = None
 
     def first_byte(self) -> None:

@@ -42,7 +42,8 @@ async def run_turn(host: TurnHost, st: TurnState):
         st.queue.get_nowait()
     prepared = st.prepared
     st.clock = clock = TurnClock(st.number, stats, estimate_tokens(prepared.text))
-    part = st.context.part(estimate_tokens(prepared.text) + TEMPLATE_TOKENS_PER_TURN)
+    part = st.message_part = st.context.part(estimate_tokens(prepared.text)
+                                             + TEMPLATE_TOKENS_PER_TURN)
     warning = st.context.check()
     st.log_offset = log_size(proc)
     parser.sent(prepared.lines)

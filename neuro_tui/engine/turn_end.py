@@ -111,6 +111,9 @@ async def _count_context(st: TurnState, in_context: int | None) -> None:
         tokens, exact = ctx.parts[part]
         if exact and st.stop_reason != "max_tokens":  # a cut answer holds max_tokens
             st.clock.counted(tokens - 1)  # without its end token (EOG, or EOT after Ctrl+C)
+        tokens, exact = ctx.parts[st.message_part]
+        if exact:  # what llama-cli read for this turn: the message in its chat template
+            st.stats.prompt_tokens, st.stats.prompt_exact = tokens, True
 
 
 async def _logged_count(st: TurnState) -> tuple[int | None, int | None]:

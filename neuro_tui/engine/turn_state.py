@@ -58,6 +58,7 @@ class TurnState:
     stop_reason: str = "eos"
     interrupting: bool = False  # our Ctrl+C was sent during this turn
     done: bool = False
+    message_part: int = -1  # the message's part of the context (ContextTracker)
     abandoned: bool = False  # the caller stopped iterating mid-answer: drain before the next
     late_ctrl_c: bool = False  # our Ctrl+C may have landed at the prompt (llama-cli quit)
     clock: TurnClock | None = None  # set when the message is written

@@ -155,4 +155,9 @@ async def test_an_answer_token_count_is_exact_on_llama_cli(question, llama_cli_o
     stats = await ask(s, question)
     await s.close()
     assert stats.tokens_exact and stats.stop_reason == "eos"
+    from neuro_tui.app.timing_overlay import timing_text
+
+    shown = timing_text(s.stats, "ready").plain  # the F2 overlay: nothing left estimated
+    assert s.stats.prompt_exact and "~" not in shown, shown
+    assert f"tokens  {stats.tokens}\n" in shown and f"prompt  {s.stats.prompt_tokens}\n" in shown
     assert stats.tokens == perf_counts(s.log_path)["eval"]
