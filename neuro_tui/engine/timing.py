@@ -65,21 +65,22 @@ class TurnClock:
 
     def text_read(self, tokens: int = 1) -> None:
         self.first_byte()
-        self.reads += tokens
         self.t_last = time.monotonic()
-        self.stats.tokens = self.reads
-        elapsed = self.t_last - self.t_first
-        if self.reads > 1 and elapsed > 0:
-            self.stats.tok_s = (self.reads - 1) / elapsed  # tokens after the first / their time
+        self._tokens(self.reads + tokens)
 
     def counted(self, tokens: int) -> None:
         """The answer's exact token count (its text through the model's tokenizer, at the end
         of the turn): replaces the read estimate, and the rate is taken over it."""
-        s = self.stats
-        self.reads = s.tokens = tokens
-        s.tokens_exact = True
-        if tokens > 1 and self.t_first is not None and self.t_last and self.t_last > self.t_first:
-            s.tok_s = (tokens - 1) / (self.t_last - self.t_first)
+        self.stats.tokens_exact = True
+        self._tokens(tokens)
+
+    def _tokens(self, tokens: int) -> None:
+        self.reads = self.stats.tokens = tokens
+        if self.t_first is None or self.t_last is None:
+            return
+        elapsed = self.t_last - self.t_first
+        if tokens > 1 and elapsed > 0:
+            self.stats.tok_s = (tokens - 1) / elapsed  # tokens after the first / their time
 
     def finish(self, stop_reason: str) -> TurnStats:
         now = time.monotonic()
