@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
+from pathlib import Path
 
 READ = {"x86_64": "0", "amd64": "0", "aarch64": "63", "arm64": "63"}.get(platform.machine().lower())
 
@@ -22,7 +23,7 @@ def waiting_for_input(pid: int | None) -> bool | None:
     if not pid or READ is None:
         return None
     try:
-        call = open(f"/proc/{pid}/syscall").read().split()
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
         threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
@@ -30,7 +31,7 @@ def waiting_for_input(pid: int | None) -> bool | None:
         return False
     for tid in threads:
         try:
-            stat = open(f"/proc/{pid}/task/{tid}/stat").read()
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
         except OSError:
             return False  # a thread that comes or goes: not settled yet
         if stat[stat.rindex(")") + 2] in "RD":
