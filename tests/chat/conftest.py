@@ -41,6 +41,19 @@ def fake_factory(fake_llama_cli, tmp_path, monkeypatch):
             session._proc.kill_group(9)
 
 
+@pytest.fixture
+def chats_folder(tmp_path, monkeypatch):
+    """An empty saved-chats folder of its own, with the chat search index beside it (data
+    and cache dirs under tmp_path, so an index built by one test is not another's)."""
+    from neuro_tui.chat.store import chats_dir
+
+    monkeypatch.setenv("NEURO_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
+    folder = chats_dir()
+    folder.mkdir(parents=True)
+    return folder
+
+
 def make_config(**values):
     flags = {"threads": 1, "web": False, "storage": ""}
     flags.update(values)

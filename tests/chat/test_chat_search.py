@@ -17,15 +17,9 @@ from tests.chat.chatgen import write_chat, write_chats
 
 
 @pytest.fixture
-def dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEURO_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
-    from neuro_tui.chat.store import chats_dir
-
-    folder = chats_dir()
-    folder.mkdir(parents=True)
-    write_chats(folder, 50)
-    return folder, folder.parent / "chat-index"
+def dirs(chats_folder):
+    write_chats(chats_folder, 50)
+    return chats_folder, chats_folder.parent / "chat-index"
 
 
 def add_turn(folder, chat_id, turn, question, answer):

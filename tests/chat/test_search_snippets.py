@@ -17,13 +17,9 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEURO_TUI_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEURO_TUI_CACHE_DIR", str(tmp_path / "cache"))
-    chats = chats_dir()
-    chats.mkdir(parents=True)
-    write_chats(chats, 5, 4)
-    return chats
+def folder(chats_folder):
+    write_chats(chats_folder, 5, 4)
+    return chats_folder
 
 
 def flat(text: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from neuro_tui.app.timing_overlay import timing_text
 from neuro_tui.chat.service import ChatService
 from neuro_tui.engine.events import Flavor, TurnStats
 from neuro_tui.engine.loglines import Perf, classify_line, context_tokens
@@ -142,7 +143,6 @@ async def test_policy_restarts_a_code_chat_before_llama_cli_shifts(llama_cli_old
         assert perf_total(log) <= 512, (log, perf_total(log))
 
 
-
 @pytest.mark.parametrize("question", ["Name three colours of the rainbow.",
                                       "Écris une phrase sur Paris, en français.",
                                       f"What does this Python code do?\n{CODE[2][:300]}"])
@@ -155,8 +155,6 @@ async def test_an_answer_token_count_is_exact_on_llama_cli(question, llama_cli_o
     stats = await ask(s, question)
     await s.close()
     assert stats.tokens_exact and stats.stop_reason == "eos"
-    from neuro_tui.app.timing_overlay import timing_text
-
     shown = timing_text(s.stats, "ready").plain  # the F2 overlay: nothing left estimated
     assert s.stats.prompt_exact and "~" not in shown, shown
     assert f"tokens  {stats.tokens}\n" in shown and f"prompt  {s.stats.prompt_tokens}\n" in shown
